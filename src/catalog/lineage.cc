@@ -1,0 +1,1 @@
+namespace skein {} // lineage placeholder

@@ -1,0 +1,47 @@
+// The command line: one file per command group (cmd_*.cc), each registering its subcommands on
+// the CLI11 app. `cli` calls every other module; nothing calls `cli`.
+//
+// Exit codes: 0 ok, 1 findings or failures, 2 bad input or usage (Status::ExitCode()).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "base/status.h"
+#include "store/store.h"
+
+namespace skein {
+
+struct GlobalOptions {
+  std::string store;  // --store, else $SKEIN_STORE, else the embedded SQLite under .skein/
+};
+
+// Thrown from a command's callback to end the command with an exit code; caught in main.
+struct CommandExit {
+  int code;
+};
+
+// Prints "skein: <message>" to stderr and ends the command with the status's exit code.
+[[noreturn]] void Fail(const Status& status);
+// The value of `result`, or Fail(result.status()).
+template <typename T>
+T OrFail(Result<T> result) {
+  if (!result.ok()) Fail(result.status());
+  return std::move(result).value();
+}
+inline void OrFail(const Status& status) {
+  if (!status.ok()) Fail(status);
+}
+// Opens the store named by --store / $SKEIN_STORE, or Fail()s.
+std::unique_ptr<Store> OpenStoreOrFail(const GlobalOptions& global);
+// Pretty-prints JSON to stdout with a final newline.
+void PrintJson(const nlohmann::json& json);
+
+void AddCatalogCommands(CLI::App& app, GlobalOptions& global);   // cmd_catalog.cc
+void AddLineageCommand(CLI::App& app, GlobalOptions& global);    // cmd_lineage.cc
+void AddDiscoverCommand(CLI::App& app, GlobalOptions& global);   // cmd_discover.cc
+void AddPlanCommands(CLI::App& app, GlobalOptions& global);      // cmd_plan.cc (plan, manifest check)
+
+}  // namespace skein

@@ -1,0 +1,46 @@
+// Helpers for skein's tests: temporary folders, running the skein binary, the test PostgreSQL.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace skein::testing {
+
+// The source tree (for examples/ and tests/data/).
+std::filesystem::path SourceDir();
+
+// A fresh empty folder, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  // Writes `content` to path()/relative, creating parent folders; returns the full path.
+  std::filesystem::path Write(const std::string& relative, const std::string& content) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the built skein binary with `args` in folder `cwd` (environment inherited, plus `env`
+// entries "NAME=value"), capturing stdout and stderr.
+CommandResult RunSkein(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                       const std::vector<std::string>& env = {});
+// Runs any program the same way.
+CommandResult RunProgram(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                         const std::vector<std::string>& env = {});
+
+// The URL of the test PostgreSQL: $SKEIN_TEST_PG_URL, else the one the ctest fixture started
+// (build/pg/url). Fails the calling test (no silent skip) when there is none.
+std::string PostgresUrl();
+
+}  // namespace skein::testing
