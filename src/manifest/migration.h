@@ -1,0 +1,151 @@
+// Migration manifests (`apiVersion: skein.dev/v1`, `kind: Migration`): how a dataset's new
+// version relates to the old one, column by column, and how the campaign may roll out.
+// docs/manifest.md is the reference for every field and its default.
+//
+// Reading is two steps. ParseMigration checks everything the file says on its own (shape, types,
+// names, enums, unknown keys with a did-you-mean) and fills every default. CheckMigrationAgainstData
+// then checks it against the from-dataset's schema through a Warehouse: the columns exist, each
+// `using` and `reverse` binds. Both report every problem at once, one "file:line:col: message"
+// line each; a Migration remembers where each of its values was written, so later stages can
+// report at the manifest too (ErrorAt).
+//
+// Thread-safety: plain values and free functions.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "catalog/marked_yaml.h"
+#include "data/warehouse.h"
+
+namespace skein {
+
+enum class ColumnOpKind {
+  kMap,   // {from, to?, type?, using?, reverse?}: rename and/or retype a v1 column
+  kDrop,  // {drop, reverse?}: v2 has no such column
+  kAdd,   // {add, type, using}: a new v2 column computed from v1
+};
+
+struct ColumnOp {
+  ColumnOpKind kind = ColumnOpKind::kMap;
+  std::string from;        // kMap, kDrop: the v1 column
+  std::string to;          // kMap: the v2 column (default: from); kAdd: the new column
+  std::string type;        // the v2 type; kMap: "" keeps the v1 column's type
+  std::string using_expr;  // v2 value over a v1 row; kMap: "" is the v1 column cast to `type`
+  std::string reverse;     // kMap, kDrop: the v1 value over a v2 row; "" when none is known
+  std::string pointer;     // where the op is written: "/spec/columns/3"
+
+  // The v1 column can be computed exactly from v2: a plain rename, or a `reverse` is given.
+  bool Provable() const;
+  // "rename", "retype", "rename+retype", "drop" or "add".
+  std::string Describe() const;
+};
+
+enum class PublishApproval { kNone, kRequired };
+enum class AgentKind { kBuiltin, kCommand, kChain };
+
+struct VerifyPolicy {
+  bool counts = true;
+  bool null_counts = true;
+  bool checksum = true;
+  double max_mismatch_ratio = 0;            // of the key diff, 0..1
+  std::vector<std::string> sample_queries;  // SQL over the from-dataset, compared on v1 and v2
+};
+
+struct PublishPolicy {
+  PublishApproval approval = PublishApproval::kNone;
+  bool compat_view = false;  // after publishing, v1 becomes a view over v2 (needs Provable ops)
+};
+
+struct DataPlan {
+  bool materialize = true;       // skein writes v2 from v1; false: v2 is produced elsewhere
+  std::string partition_by;      // v1 column; "" writes one partition
+  std::vector<std::string> key;  // v1 columns identifying a row, for the key diff
+  std::string window;            // boolean SQL over a v1 row limiting what is written; "" all
+  VerifyPolicy verify;
+  PublishPolicy publish;
+};
+
+struct AgentSpec {
+  AgentKind kind = AgentKind::kBuiltin;
+  std::string command;  // kCommand, kChain: the external agent's command line
+  std::chrono::seconds timeout{600};
+};
+
+struct ChangeSpec {
+  std::string branch;  // default "skein/<metadata.name>"
+  std::string title;   // default "Move to <spec.to>"
+  std::string body;    // default "": skein writes one
+};
+
+struct ConsumerPlan {
+  bool preserve_output = true;
+  AgentSpec agent;
+  std::vector<std::string> verifiers = {"parse", "residual", "equivalence", "build", "scope"};
+  ChangeSpec change;
+};
+
+struct RetryPolicy {
+  int max = 3;
+  std::chrono::seconds base{30};
+  std::chrono::seconds cap{3600};
+};
+
+struct RolloutPolicy {
+  int canary = 1;
+  double growth = 2.0;
+  int max_parallel = 4;
+  double pause_on_failure_rate = 0.25;
+  RetryPolicy retries;
+  std::vector<std::string> approval_tiers;  // consumers of these tiers wait for an approval
+};
+
+struct Migration {
+  std::string file;  // as given to ReadMigrationFile / ParseMigration
+  std::string name;
+  std::string owner;  // entity ref key ("group:default/identity"), "" when not given
+  std::string description;
+  std::string from;  // dataset ids
+  std::string to;
+  std::vector<ColumnOp> columns;
+  DataPlan data;
+  ConsumerPlan consumers;
+  RolloutPolicy rollout;
+  MarkedDocument source;  // the document as read, with the position of every value
+
+  // Where the value at JSON pointer `pointer` ("/spec/columns/2/using") was written, else its
+  // nearest written ancestor.
+  SourcePosition PositionOf(std::string_view pointer) const;
+  // InvalidInput "file:line:col: message" at that position.
+  Status ErrorAt(std::string_view pointer, std::string_view message) const;
+};
+
+// Parses and checks a manifest on its own; fills every default.
+Result<Migration> ParseMigration(std::string_view text, std::string_view file);
+// ParseMigration of a file's content; NotFound when the file does not exist.
+Result<Migration> ReadMigrationFile(const std::filesystem::path& path);
+
+// The to-dataset's columns: v1's in order with renames, retypes and drops applied, then the
+// added ones. InvalidInput at the op when it names a column `from` lacks or when two v2 columns
+// would share a name.
+Result<Schema> TargetSchema(const Migration& migration, const Schema& from);
+
+// Checks the manifest against the from-dataset's schema: every named column exists
+// (partition_by and key too), each `using` binds over v1 and casts to its type, each `reverse`
+// binds over the target schema and casts to the v1 column's type, `window` is a v1 boolean.
+Status CheckMigrationAgainstData(const Migration& migration, const Schema& from, Warehouse& warehouse);
+
+// The manifest with every default filled in, as docs/manifest.md spells it.
+nlohmann::json MigrationToJson(const Migration& migration);
+
+// "30s", "10m", "1h30m", "2d", or a bare number of seconds. InvalidInput otherwise.
+Result<std::chrono::seconds> ParseDuration(std::string_view text);
+// The shortest spelling ParseDuration reads back: 3600s -> "1h", 90s -> "1m30s".
+std::string FormatDuration(std::chrono::seconds duration);
+
+}  // namespace skein

@@ -1,0 +1,327 @@
+// ParseMigration: the manifest file on its own — shape, defaults, types, names, and the exact
+// file:line:col of each problem.
+#include <gtest/gtest.h>
+
+#include "manifest/migration.h"
+#include "tests/support/test_support.h"
+
+namespace skein {
+namespace {
+
+// A manifest whose spec continues with `rest`, which starts on line 7.
+std::string Manifest(const std::string& rest) {
+  return "apiVersion: skein.dev/v1\n"
+         "kind: Migration\n"
+         "metadata: {name: users-v2}\n"
+         "spec:\n"
+         "  from: core.users_v1\n"
+         "  to: core.users_v2\n" +
+         rest;
+}
+
+// The message of a manifest that must be rejected.
+std::string Rejection(const std::string& text) {
+  Result<Migration> migration = ParseMigration(text, "m.yaml");
+  EXPECT_FALSE(migration.ok()) << "accepted:\n" << text;
+  if (migration.ok()) return "";
+  EXPECT_EQ(migration.status().code(), StatusCode::kInvalidInput);
+  return migration.status().message();
+}
+
+std::filesystem::path Fixture(const std::string& name) {
+  return testing::SourceDir() / "tests" / "data" / "manifests" / name;
+}
+
+TEST(ManifestReader, ReadsTheProductExample) {
+  auto m = ReadMigrationFile(Fixture("user-profile-v2.yaml"));
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->name, "user-profile-v2");
+  EXPECT_EQ(m->owner, "group:default/identity");
+  EXPECT_EQ(m->from, "core.user_profile_v1");
+  EXPECT_EQ(m->to, "core.user_profile_v2");
+  ASSERT_EQ(m->columns.size(), 5u);
+  EXPECT_EQ(m->columns[0].kind, ColumnOpKind::kMap);
+  EXPECT_EQ(m->columns[0].Describe(), "rename");
+  EXPECT_TRUE(m->columns[0].Provable());
+  EXPECT_EQ(m->columns[1].to, "signup_at");
+  EXPECT_EQ(m->columns[1].type, "TIMESTAMP");
+  EXPECT_EQ(m->columns[1].using_expr, "CAST(signup_ts AS TIMESTAMP)");
+  EXPECT_FALSE(m->columns[1].Provable());
+  EXPECT_EQ(m->columns[2].Describe(), "retype");
+  EXPECT_EQ(m->columns[2].reverse, "CASE WHEN is_premium THEN 1 ELSE 0 END");
+  EXPECT_TRUE(m->columns[2].Provable());
+  EXPECT_EQ(m->columns[3].kind, ColumnOpKind::kDrop);
+  EXPECT_EQ(m->columns[3].from, "legacy_segment");
+  EXPECT_FALSE(m->columns[3].Provable());
+  EXPECT_EQ(m->columns[4].kind, ColumnOpKind::kAdd);
+  EXPECT_EQ(m->columns[4].to, "plan_type");
+  EXPECT_EQ(m->data.partition_by, "dt");
+  EXPECT_EQ(m->data.key, std::vector<std::string>{"user_id"});
+  EXPECT_EQ(m->data.publish.approval, PublishApproval::kRequired);
+  EXPECT_EQ(m->consumers.change.branch, "skein/user-profile-v2");
+  EXPECT_EQ(m->rollout.canary, 2);
+  EXPECT_EQ(m->rollout.max_parallel, 8);
+  EXPECT_EQ(m->rollout.retries.cap, std::chrono::hours(1));
+  EXPECT_EQ(m->rollout.approval_tiers, std::vector<std::string>{"tier-1"});
+  // Positions are kept: the second op's `using` is on line 11, column 15.
+  EXPECT_EQ(m->PositionOf("/spec/columns/1/using").line, 11);
+  EXPECT_EQ(m->PositionOf("/spec/columns/1/using").col, 15);
+}
+
+TEST(ManifestReader, ReadsEveryFieldSetAwayFromItsDefault) {
+  auto m = ReadMigrationFile(Fixture("every-field.yaml"));
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->description, "Orders move to cents and lose the legacy channel.");
+  EXPECT_EQ(m->columns[0].Describe(), "rename+retype");
+  EXPECT_EQ(m->columns[1].reverse, "'web'");
+  EXPECT_EQ(m->columns[2].from, "Order Date");  // quoted in the manifest
+  EXPECT_FALSE(m->data.materialize);
+  EXPECT_EQ(m->data.key, (std::vector<std::string>{"order_id", "region"}));
+  EXPECT_EQ(m->data.window, "region <> 'test'");
+  EXPECT_FALSE(m->data.verify.counts);
+  EXPECT_FALSE(m->data.verify.null_counts);
+  EXPECT_FALSE(m->data.verify.checksum);
+  EXPECT_DOUBLE_EQ(m->data.verify.max_mismatch_ratio, 0.01);
+  EXPECT_EQ(m->data.verify.sample_queries.size(), 1u);
+  EXPECT_TRUE(m->data.publish.compat_view);
+  EXPECT_FALSE(m->consumers.preserve_output);
+  EXPECT_EQ(m->consumers.agent.kind, AgentKind::kChain);
+  EXPECT_EQ(m->consumers.agent.command, "claude -p");
+  EXPECT_EQ(m->consumers.agent.timeout, std::chrono::minutes(15));
+  EXPECT_EQ(m->consumers.verifiers, (std::vector<std::string>{"parse", "residual"}));
+  EXPECT_EQ(m->consumers.change.branch, "data/orders-v3");
+  EXPECT_EQ(m->consumers.change.body, "See the data team's note.");
+  EXPECT_EQ(m->rollout.canary, 3);
+  EXPECT_DOUBLE_EQ(m->rollout.growth, 1.5);
+  EXPECT_EQ(m->rollout.max_parallel, 2);
+  EXPECT_DOUBLE_EQ(m->rollout.pause_on_failure_rate, 0.1);
+  EXPECT_EQ(m->rollout.retries.max, 5);
+  EXPECT_EQ(m->rollout.retries.base, std::chrono::minutes(1));
+  EXPECT_EQ(m->rollout.retries.cap, std::chrono::hours(2));
+  EXPECT_EQ(m->rollout.approval_tiers, (std::vector<std::string>{"tier-1", "tier-2"}));
+}
+
+TEST(ManifestReader, FillsEveryDefaultOfAMinimalManifest) {
+  auto m = ParseMigration(Manifest(""), "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_TRUE(m->columns.empty());
+  EXPECT_EQ(m->owner, "");
+  EXPECT_TRUE(m->data.materialize);
+  EXPECT_EQ(m->data.partition_by, "");
+  EXPECT_TRUE(m->data.key.empty());
+  EXPECT_TRUE(m->data.verify.counts && m->data.verify.null_counts && m->data.verify.checksum);
+  EXPECT_EQ(m->data.verify.max_mismatch_ratio, 0);
+  EXPECT_EQ(m->data.publish.approval, PublishApproval::kNone);
+  EXPECT_FALSE(m->data.publish.compat_view);
+  EXPECT_TRUE(m->consumers.preserve_output);
+  EXPECT_EQ(m->consumers.agent.kind, AgentKind::kBuiltin);
+  EXPECT_EQ(m->consumers.agent.timeout, std::chrono::minutes(10));
+  EXPECT_EQ(m->consumers.verifiers,
+            (std::vector<std::string>{"parse", "residual", "equivalence", "build", "scope"}));
+  EXPECT_EQ(m->consumers.change.branch, "skein/users-v2");
+  EXPECT_EQ(m->consumers.change.title, "Move to core.users_v2");
+  EXPECT_EQ(m->rollout.canary, 1);
+  EXPECT_EQ(m->rollout.growth, 2.0);
+  EXPECT_EQ(m->rollout.max_parallel, 4);
+  EXPECT_EQ(m->rollout.pause_on_failure_rate, 0.25);
+  EXPECT_EQ(m->rollout.retries.max, 3);
+  EXPECT_EQ(m->rollout.retries.base, std::chrono::seconds(30));
+  EXPECT_EQ(m->rollout.retries.cap, std::chrono::hours(1));
+  EXPECT_TRUE(m->rollout.approval_tiers.empty());
+}
+
+TEST(ManifestReader, RejectsUnknownKeyWithDidYouMean) {
+  EXPECT_EQ(Rejection(Manifest("  colums:\n    - {drop: a}\n")),
+            "m.yaml:7:3: unknown key 'colums' in spec (did you mean 'columns'?)");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {canary: 2, grwoth: 3}\n")),
+            "m.yaml:7:24: unknown key 'grwoth' in rollout (did you mean 'growth'?)");
+  EXPECT_EQ(Rejection(Manifest("  columns:\n    - {from: a, to: b, usign: \"a + 1\"}\n")),
+            "m.yaml:8:24: unknown key 'usign' in a column mapping (did you mean 'using'?)");
+}
+
+TEST(ManifestReader, RejectsAnotherApiVersionOrKind) {
+  EXPECT_EQ(Rejection("apiVersion: skein.dev/v2\nkind: Migration\nmetadata: {name: m}\n"
+                      "spec: {from: a.b, to: a.c}\n"),
+            "m.yaml:1:13: apiVersion must be skein.dev/v1, not 'skein.dev/v2'");
+  EXPECT_EQ(Rejection("apiVersion: skein.dev/v1\nkind: Migraton\nmetadata: {name: m}\n"
+                      "spec: {from: a.b, to: a.c}\n"),
+            "m.yaml:2:7: kind must be Migration, not 'Migraton' (did you mean 'Migration'?)");
+}
+
+TEST(ManifestReader, RejectsMissingRequiredFields) {
+  EXPECT_EQ(Rejection("apiVersion: skein.dev/v1\nkind: Migration\nmetadata: {name: m}\nspec:\n  from: a.b\n"),
+            "m.yaml:5:3: spec.to is required");
+  EXPECT_EQ(Rejection("apiVersion: skein.dev/v1\nkind: Migration\nspec: {from: a.b, to: a.c}\n"),
+            "m.yaml:1:1: metadata is required");
+  EXPECT_EQ(Rejection(Manifest("  columns:\n    - {from: a, to: }\n")),
+            "m.yaml:8:7: spec.columns[0] maps 'a' to itself "
+            "and changes nothing");
+}
+
+TEST(ManifestReader, RejectsValuesOfTheWrongType) {
+  EXPECT_EQ(Rejection(Manifest("  rollout: {canary: two}\n")),
+            "m.yaml:7:21: spec.rollout.canary must be an integer >= 1");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {canary: 0}\n")),
+            "m.yaml:7:21: spec.rollout.canary must be an integer >= 1");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {growth: 0.5}\n")),
+            "m.yaml:7:21: spec.rollout.growth must be >= 1");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {pause_on_failure_rate: 1.5}\n")),
+            "m.yaml:7:36: spec.rollout.pause_on_failure_rate must be between 0 and 1");
+  EXPECT_EQ(Rejection(Manifest("  data: {verify: {max_mismatch_ratio: -0.1}}\n")),
+            "m.yaml:7:39: spec.data.verify.max_mismatch_ratio must be between 0 and 1");
+  EXPECT_EQ(Rejection(Manifest("  data: {materialize: yes}\n")),
+            "m.yaml:7:23: spec.data.materialize must be true or false");
+  EXPECT_EQ(Rejection(Manifest("  columns: {from: a}\n")), "m.yaml:7:12: spec.columns must be a list");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {retries: {base: soon}}\n")),
+            "m.yaml:7:29: spec.rollout.retries.base must be a positive duration such as 30s, 10m, 1h or 600");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {retries: {base: 10m, cap: 1m}}\n")),
+            "m.yaml:7:39: rollout.retries.cap (1m) must be at least rollout.retries.base (10m)");
+}
+
+TEST(ManifestReader, RejectsUnknownEnumValuesWithDidYouMean) {
+  EXPECT_EQ(
+      Rejection(Manifest("  consumers: {agent: {kind: biultin}}\n")),
+      "m.yaml:7:29: spec.consumers.agent.kind must be one of builtin, command, chain, not 'biultin' (did you "
+      "mean 'builtin'?)");
+  EXPECT_EQ(Rejection(Manifest("  data: {publish: {approval: yes}}\n")),
+            "m.yaml:7:30: spec.data.publish.approval must be one of none, required, not 'yes'");
+  EXPECT_EQ(Rejection(Manifest("  consumers: {verifiers: [parse, equivalance]}\n")),
+            "m.yaml:7:34: unknown verifier 'equivalance' (expected parse, residual, equivalence, build, "
+            "scope) (did "
+            "you mean 'equivalence'?)");
+}
+
+TEST(ManifestReader, RejectsMalformedDatasetIdsAndColumnNames) {
+  EXPECT_EQ(Rejection("apiVersion: skein.dev/v1\nkind: Migration\nmetadata: {name: m}\n"
+                      "spec: {from: user_profile, to: core.x}\n"),
+            "m.yaml:4:14: spec.from 'user_profile' is not a dataset id (dot-separated names such as "
+            "core.user_profile_v1)");
+  EXPECT_EQ(
+      Rejection(Manifest("  columns:\n    - {from: user id, to: account_id}\n")),
+      "m.yaml:8:14: 'user id' is not a plain column name (letters, digits, '_'); quote it: '\"user id\"'");
+  auto quoted =
+      ParseMigration(Manifest("  columns:\n    - {from: '\"user id\"', to: account_id}\n"), "m.yaml");
+  ASSERT_TRUE(quoted.ok()) << quoted.status().message();
+  EXPECT_EQ(quoted->columns[0].from, "user id");
+  EXPECT_EQ(Rejection(Manifest("  to: core.users_v3\n")), "m.yaml:7:3: duplicate key 'to'");
+}
+
+TEST(ManifestReader, RejectsTheSameV1ColumnMappedTwice) {
+  EXPECT_EQ(Rejection(Manifest("  columns:\n"
+                               "    - {from: user_id, to: account_id}\n"
+                               "    - {drop: USER_ID}\n")),
+            "m.yaml:9:14: column 'USER_ID' of v1 is mapped twice (first at line 8)");
+}
+
+TEST(ManifestReader, RejectsAV2ColumnProducedTwice) {
+  EXPECT_EQ(Rejection(Manifest("  columns:\n"
+                               "    - {from: user_id, to: account_id}\n"
+                               "    - {add: account_id, type: BIGINT, using: \"1\"}\n")),
+            "m.yaml:9:13: column 'account_id' of v2 is produced twice (first at line 8)");
+}
+
+TEST(ManifestReader, RejectsMalformedColumnOps) {
+  EXPECT_EQ(Rejection(Manifest("  columns:\n    - {from: a, drop: b}\n")),
+            "m.yaml:8:7: spec.columns[0] needs exactly one of from, drop or add (found from and drop)");
+  EXPECT_EQ(Rejection(Manifest("  columns:\n    - {to: b}\n")),
+            "m.yaml:8:7: spec.columns[0] needs exactly one of from, drop or add");
+  EXPECT_EQ(Rejection(Manifest("  columns:\n    - {drop: a, type: INT}\n")),
+            "m.yaml:8:17: unknown key 'type' in a drop column op");
+  EXPECT_EQ(Rejection(Manifest("  columns:\n    - {add: a, type: INT}\n")),
+            "m.yaml:8:7: spec.columns[0].using is required");
+}
+
+TEST(ManifestReader, RejectsAStatementSmuggledIntoAnExpression) {
+  EXPECT_EQ(Rejection(Manifest("  columns:\n    - {from: a, to: b, using: \"1); DROP TABLE x; --\"}\n")),
+            "m.yaml:8:31: spec.columns[0].using: unbalanced ')'");
+  EXPECT_EQ(Rejection(Manifest("  columns:\n    - {from: a, to: b, using: \"a; DROP TABLE x\"}\n")),
+            "m.yaml:8:31: spec.columns[0].using: ';' is not allowed: an expression is not a statement");
+}
+
+TEST(ManifestReader, RejectsBranchNamesGitRefuses) {
+  for (const char* branch :
+       {"skein/a..b", "skein/a b", "skein/a~1", "skein/a:b", "skein/a?", "skein/*", "skein/[x", "skein\\a",
+        "/skein", "skein/", "skein/x.lock", "skein/.hidden", "skein/a@{1}"}) {
+    std::string message =
+        Rejection(Manifest("  consumers: {change: {branch: \"" + std::string(branch) + "\"}}\n"));
+    EXPECT_EQ(message.rfind("m.yaml:7:32: consumers.change.branch: ", 0), 0u) << branch << ": " << message;
+  }
+}
+
+TEST(ManifestReader, RequiresACommandForCommandAgents) {
+  EXPECT_EQ(Rejection(Manifest("  consumers: {agent: {kind: command}}\n")),
+            "m.yaml:7:22: consumers.agent.command is required when agent.kind is command or chain");
+  EXPECT_EQ(Rejection(Manifest("  consumers: {agent: {command: aider}}\n")),
+            "m.yaml:7:32: consumers.agent.command is used only when agent.kind is command or chain");
+}
+
+TEST(ManifestReader, CompatViewNeedsAReverseForEveryUnprovableColumn) {
+  EXPECT_EQ(
+      Rejection(Manifest("  columns:\n"
+                         "    - {from: a, to: b}\n"
+                         "    - {drop: c}\n"
+                         "    - {from: d, type: INT, using: \"CAST(d AS INT)\"}\n"
+                         "  data: {publish: {compat_view: true}}\n")),
+      "m.yaml:11:33: compat_view needs a reverse for every retyped or dropped column; missing for c, d");
+}
+
+TEST(ManifestReader, ReportsEveryProblemInFileOrder) {
+  std::string message = Rejection(Manifest("  rollout: {canary: 0}\n  colums: []\n  data: {key: [a, a]}\n"));
+  EXPECT_EQ(message,
+            "m.yaml:7:21: spec.rollout.canary must be an integer >= 1\n"
+            "m.yaml:8:3: unknown key 'colums' in spec (did you mean 'columns'?)\n"
+            "m.yaml:9:19: key column 'a' is listed twice");
+}
+
+TEST(ManifestReader, ReportsYamlSyntaxErrorsWithTheirPosition) {
+  std::string message = Rejection(Manifest("  columns: [\n"));
+  EXPECT_EQ(message.rfind("m.yaml:8:", 0), 0u) << message;
+}
+
+TEST(ManifestReader, RejectsMoreThanOneDocument) {
+  EXPECT_EQ(Rejection(Manifest("") + "---\n" + Manifest("")),
+            "m.yaml:8: a manifest is one YAML document; found 2");
+}
+
+TEST(ManifestReader, AMissingFileIsNotFound) {
+  auto m = ReadMigrationFile("/no/such/manifest.yaml");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kNotFound);
+}
+
+TEST(ManifestReader, ErrorAtNamesTheValueOrItsNearestWrittenAncestor) {
+  auto m = ReadMigrationFile(Fixture("user-profile-v2.yaml"));
+  ASSERT_TRUE(m.ok());
+  std::string file = Fixture("user-profile-v2.yaml").string();
+  EXPECT_EQ(m->ErrorAt("/spec/columns/3/drop", "gone").message(), file + ":14:14: gone");
+  // data.window is not written: the error points at data.
+  EXPECT_EQ(m->ErrorAt("/spec/data/window", "x").message(), file + ":16:9: x");
+}
+
+TEST(ManifestReader, WritesTheManifestWithItsDefaultsAsJson) {
+  auto m = ParseMigration(Manifest("  columns:\n    - {drop: a}\n"), "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  nlohmann::json json = MigrationToJson(*m);
+  EXPECT_EQ(json["spec"]["columns"][0]["drop"], "a");
+  EXPECT_EQ(json["spec"]["consumers"]["agent"]["timeout"], "10m");
+  EXPECT_EQ(json["spec"]["rollout"]["retries"]["cap"], "1h");
+  EXPECT_EQ(json["spec"]["consumers"]["change"]["branch"], "skein/users-v2");
+  EXPECT_EQ(json["spec"]["data"]["publish"]["approval"], "none");
+}
+
+TEST(Durations, ReadAndWriteTheUsualSpellings) {
+  EXPECT_EQ(*ParseDuration("30s"), std::chrono::seconds(30));
+  EXPECT_EQ(*ParseDuration("10m"), std::chrono::minutes(10));
+  EXPECT_EQ(*ParseDuration("1h30m"), std::chrono::minutes(90));
+  EXPECT_EQ(*ParseDuration("600"), std::chrono::seconds(600));
+  EXPECT_EQ(*ParseDuration("2d"), std::chrono::hours(48));
+  EXPECT_FALSE(ParseDuration("1h30").ok());
+  EXPECT_FALSE(ParseDuration("10 minutes").ok());
+  EXPECT_FALSE(ParseDuration("").ok());
+  EXPECT_EQ(FormatDuration(std::chrono::seconds(3600)), "1h");
+  EXPECT_EQ(FormatDuration(std::chrono::seconds(90)), "1m30s");
+  EXPECT_EQ(FormatDuration(std::chrono::seconds(600)), "10m");
+}
+
+}  // namespace
+}  // namespace skein
