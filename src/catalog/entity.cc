@@ -22,7 +22,8 @@ Result<EntityRef> EntityRef::Parse(std::string_view text, std::string_view defau
     rest = rest.substr(slash + 1);
   }
   ref.name = std::string(rest);
-  if (ref.kind.empty() || ref.ns.empty() || ref.name.empty() || ref.name.find_first_of(":/") != std::string::npos) {
+  if (ref.kind.empty() || ref.ns.empty() || ref.name.empty() ||
+      ref.name.find_first_of(":/") != std::string::npos) {
     return Status::InvalidInput("malformed entity reference '" + std::string(text) +
                                 "' (expected kind:namespace/name)");
   }
@@ -30,6 +31,14 @@ Result<EntityRef> EntityRef::Parse(std::string_view text, std::string_view defau
 }
 
 std::string EntityRef::Key() const { return ToLower(kind) + ":" + ToLower(ns) + "/" + ToLower(name); }
+
+std::string ShortRef(std::string_view key) {
+  size_t colon = key.find(':');
+  if (colon != std::string_view::npos && key.substr(colon + 1, 8) == "default/") {
+    return std::string(key.substr(0, colon + 1)) + std::string(key.substr(colon + 9));
+  }
+  return std::string(key);
+}
 
 std::string Entity::Annotation(std::string_view key) const {
   auto it = annotations.find(std::string(key));

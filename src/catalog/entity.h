@@ -34,6 +34,9 @@ struct EntityRef {
   bool operator<(const EntityRef& other) const { return Key() < other.Key(); }
 };
 
+// A ref key for people: "group:growth" in the default namespace, else the key unchanged.
+std::string ShortRef(std::string_view key);
+
 struct Entity {
   std::string api_version;
   std::string kind;  // "Component", "Resource", "Group", "System", "Location", ...

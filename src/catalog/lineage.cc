@@ -94,6 +94,17 @@ std::vector<const Entity*> CatalogGraph::DirectConsumers(const Entity& dataset) 
   return out;
 }
 
+std::vector<const Entity*> CatalogGraph::DatasetsReadBy(const Entity& component) const {
+  std::vector<const Entity*> out;
+  std::string key = component.Ref().Key();
+  for (const auto& [dataset_key, readers] : readers_) {
+    for (size_t index : readers) {
+      if (entities_[index].Ref().Key() == key) out.push_back(&entities_[by_key_.at(dataset_key)]);
+    }
+  }
+  return out;
+}
+
 Result<Lineage> CatalogGraph::LineageOf(std::string_view id_or_ref, int max_depth) const {
   const Entity* start = FindDataset(id_or_ref);
   if (start == nullptr) {

@@ -19,14 +19,14 @@
 namespace skein {
 
 struct LineageConsumer {
-  EntityRef ref;               // the consumer Component
-  std::string owner;           // ref key of the owner
-  std::string tier;            // "tier-1", or "" when unknown
+  EntityRef ref;      // the consumer Component
+  std::string owner;  // ref key of the owner
+  std::string tier;   // "tier-1", or "" when unknown
   std::string lifecycle;
   std::string framework;
   std::string repo;
-  int depth = 1;               // 1: reads the dataset itself
-  std::string reads;           // the dataset id through which it was reached
+  int depth = 1;      // 1: reads the dataset itself
+  std::string reads;  // the dataset id through which it was reached
   std::vector<std::string> produces;
 };
 
@@ -46,6 +46,8 @@ class CatalogGraph {
   const Entity* FindEntity(const EntityRef& ref) const;
   // Components that read the dataset directly.
   std::vector<const Entity*> DirectConsumers(const Entity& dataset) const;
+  // Datasets (Resources) that `component` reads directly: the inverse of DirectConsumers.
+  std::vector<const Entity*> DatasetsReadBy(const Entity& component) const;
   // Direct and transitive consumers up to `max_depth` (0: no limit). NotFound for an unknown
   // dataset.
   Result<Lineage> LineageOf(std::string_view id_or_ref, int max_depth = 0) const;
@@ -54,8 +56,8 @@ class CatalogGraph {
 
  private:
   std::vector<Entity> entities_;
-  std::map<std::string, size_t> by_key_;         // ref key -> index
-  std::map<std::string, size_t> dataset_by_id_;  // lower-cased dataset id -> index
+  std::map<std::string, size_t> by_key_;                // ref key -> index
+  std::map<std::string, size_t> dataset_by_id_;         // lower-cased dataset id -> index
   std::map<std::string, std::vector<size_t>> readers_;  // dataset ref key -> consumer indexes
 };
 

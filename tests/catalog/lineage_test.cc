@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,23 @@ TEST(CatalogGraph, OnlyComponentsAreConsumers) {
   view.spec["dependsOn"] = {"resource:default/users"};
   CatalogGraph graph({Dataset("users", "core.users"), view});
   EXPECT_TRUE(graph.LineageOf("core.users")->consumers.empty());
+}
+
+TEST(CatalogGraph, DatasetsReadByIsTheInverseOfDirectConsumers) {
+  CatalogGraph graph({Dataset("users", "core.users"), Dataset("orders", "core.orders", {"component:job"}),
+                      Dataset("unread", "core.unread"), Consumer("job", {"resource:users"})});
+  std::vector<std::string> names;
+  for (const Entity* e : graph.DatasetsReadBy(*graph.FindEntity(EntityRef{"Component", "default", "job"}))) {
+    names.push_back(e->DatasetId());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"core.orders", "core.users"}));
+}
+
+TEST(ShortRef, DropsOnlyTheDefaultNamespace) {
+  EXPECT_EQ(ShortRef("group:default/growth"), "group:growth");
+  EXPECT_EQ(ShortRef("group:finance/payments"), "group:finance/payments");
+  EXPECT_EQ(ShortRef(""), "");
 }
 
 TEST(CatalogGraph, UnknownDatasetIsNotFound) {
