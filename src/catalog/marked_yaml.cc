@@ -19,19 +19,6 @@ SourcePosition PositionOf(const YAML::Mark& mark) {
   return {mark.line + 1, mark.column + 1};
 }
 
-std::string PointerToken(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 // YAML 1.2 core schema resolution of a plain (unquoted) scalar.
 json ResolvePlainScalar(const std::string& text) {
@@ -106,6 +93,20 @@ class Converter {
 };
 
 }  // namespace
+
+std::string PointerToken(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 SourcePosition MarkedDocument::Find(std::string_view pointer, bool at_key) const {
   std::string path(pointer);

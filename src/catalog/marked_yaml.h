@@ -37,4 +37,7 @@ struct MarkedDocument {
 // InvalidInput with one "origin:line:col: message" line per problem.
 Result<std::vector<MarkedDocument>> ParseMarkedYaml(std::string_view text, std::string_view origin);
 
+// One JSON Pointer reference token (RFC 6901): "~" -> "~0", "/" -> "~1".
+std::string PointerToken(std::string_view key);
+
 }  // namespace skein

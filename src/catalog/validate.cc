@@ -5,6 +5,8 @@
 // Thread-safety: free functions over immutable tables.
 #include "catalog/validate.h"
 
+#include "catalog/marked_yaml.h"
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -43,15 +45,7 @@ std::string PointerOf(std::initializer_list<std::string_view> parts) {
   std::string out;
   for (std::string_view part : parts) {
     out += '/';
-    for (char c : part) {
-      if (c == '~') {
-        out += "~0";
-      } else if (c == '/') {
-        out += "~1";
-      } else {
-        out += c;
-      }
-    }
+    out += PointerToken(part);
   }
   return out;
 }
