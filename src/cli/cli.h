@@ -43,5 +43,6 @@ void AddCatalogCommands(CLI::App& app, GlobalOptions& global);   // cmd_catalog.
 void AddLineageCommand(CLI::App& app, GlobalOptions& global);    // cmd_lineage.cc
 void AddDiscoverCommand(CLI::App& app, GlobalOptions& global);   // cmd_discover.cc
 void AddPlanCommands(CLI::App& app, GlobalOptions& global);      // cmd_plan.cc (plan, manifest check)
+void AddRewriteCommand(CLI::App& app, GlobalOptions& global);    // cmd_rewrite.cc
 
 }  // namespace skein

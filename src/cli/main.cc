@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   skein::AddLineageCommand(app, global);
   skein::AddDiscoverCommand(app, global);
   skein::AddPlanCommands(app, global);
+  skein::AddRewriteCommand(app, global);
 
   try {
     app.parse(argc, argv);

@@ -401,7 +401,6 @@ void UsageCollector::CollectTables(const SqlSyntax& syntax) {
       if (!item.column_aliases.empty()) {
         Add(FindingKind::kColumnAliasList, item.span, "the target's columns are renamed by position here");
       }
-      if (item.natural_join) Add(FindingKind::kUsingColumn, item.span, "NATURAL JOIN on the target");
     }
   }
 }
@@ -423,10 +422,24 @@ void UsageCollector::CollectColumn(const SqlSyntax& syntax, Resolver& resolver, 
         auto [base, base_name] = resolver.Trace(res.source, column);
         indirect = IsTarget(base) && SameName({base_name, false}, column.text(), NameKind::kColumn, dialect_);
       }
-      if ((direct || indirect) &&
-          !(direct && !syntax.blocks[res.source.block].from[res.source.item].column_aliases.empty())) {
-        Span span{ref.span.begin, column.span.end};
-        out_.columns.push_back({span, column.span, column.name, ref.clause, indirect});
+      const FromItem& source = syntax.blocks[res.source.block].from[res.source.item];
+      if ((direct || indirect) && !(direct && !source.column_aliases.empty())) {
+        ColumnHit hit;
+        hit.span = {ref.span.begin, column.span.end};
+        hit.column_span = column.span;
+        hit.column = column.name;
+        hit.clause = ref.clause;
+        hit.indirect = indirect;
+        hit.qualifier.assign(ref.parts.begin(), ref.parts.begin() + res.column_part);
+        hit.qualifier_is_table = !hit.qualifier.empty() && !source.alias && source.cte < 0;
+        if (ref.clause == Clause::kSelect && ref.block >= 0) {
+          for (const SelectItem& item : syntax.blocks[ref.block].select) {
+            if (item.column_ref != static_cast<int>(index)) continue;
+            hit.select_item = res.column_part + 1 == static_cast<int>(ref.parts.size());
+            hit.select_alias = item.alias;
+          }
+        }
+        out_.columns.push_back(std::move(hit));
       }
       if (!res.candidates.empty() && (direct || any_target(res.candidates))) {
         Add(FindingKind::kUsingColumn, ref.span,
@@ -477,6 +490,21 @@ void UsageCollector::CollectStarsAndUsing(const SqlSyntax& syntax) {
         over_target |= qualifier_matches;
       }
       if (over_target) {
+        StarHit star{item.span, item.star_modifiers, item.star_qualifier, true, false};
+        int covered_count = 0;
+        for (size_t i = 0; i < block.from.size(); ++i) {
+          const FromItem& from = block.from[i];
+          bool covered = item.star_qualifier.empty() ||
+                         (from.alias ? item.star_qualifier.size() == 1 &&
+                                           SameName(from.alias->text(), item.star_qualifier[0].text(),
+                                                    NameKind::kAlias, dialect_)
+                                     : TableNameMatches(item.star_qualifier, from.name, dialect_));
+          covered_count += covered ? 1 : 0;
+          if (covered && !is_target_[b][i]) star.only_target = false;
+          if (covered && is_target_[b][i] && !from.alias) star.target_qualified_by_name = true;
+        }
+        star.only_target = star.only_target && covered_count == 1;
+        out_.stars.push_back(std::move(star));
         Add(FindingKind::kSelectStar, item.span,
             Quote(item.span) + " selects the target's columns by its schema");
       }
@@ -485,6 +513,7 @@ void UsageCollector::CollectStarsAndUsing(const SqlSyntax& syntax) {
       bool target_joined = false;
       for (size_t j = 0; j <= i; ++j) target_joined |= is_target_[b][j];
       if (!target_joined) continue;
+      if (block.from[i].natural_join) Add(FindingKind::kUsingColumn, block.from[i].span, "NATURAL JOIN on the target");
       for (const NamePart& column : block.from[i].using_columns) {
         Add(FindingKind::kUsingColumn, column.span,
             "USING (" + column.name + ") joins the target on this column");

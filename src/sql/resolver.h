@@ -73,6 +73,19 @@ struct ColumnHit {
   std::string column;
   Clause clause = Clause::kSelect;
   bool indirect = false;  // names the column through a CTE or derived table (via * or passthrough)
+  std::vector<NamePart> qualifier;  // the parts before the column (t in t.col), empty when unqualified
+  bool qualifier_is_table = false;  // the qualifier is the target's table name (the item has no alias)
+  bool select_item = false;         // the reference is a whole select item of a SELECT list
+  std::optional<NamePart> select_alias;  // that select item's alias, if any
+};
+
+// A `*` or `t.*` select item over the target.
+struct StarHit {
+  Span span;                  // `*` or `t.*`
+  Span modifiers;             // EXCEPT / EXCLUDE / REPLACE / RENAME, empty when none
+  std::vector<NamePart> qualifier;  // t in t.*
+  bool only_target = false;   // the star covers exactly one FROM item, the target
+  bool target_qualified_by_name = false;  // the target item has no alias (t.* names the table)
 };
 
 enum class FindingKind : uint8_t {
@@ -98,6 +111,7 @@ struct Finding {
 struct TargetUsage {
   std::vector<TableHit> tables;
   std::vector<ColumnHit> columns;
+  std::vector<StarHit> stars;
   std::vector<Finding> findings;
 };
 

@@ -16,8 +16,12 @@ enum ScanFlags : unsigned {
   kInParens = 2,     // inside ( ), [ ] or { }: only the closing bracket stops the scan
 };
 
+// {% .. %}, {# .. #}, and dbt's {{ config(..) }}, which renders to nothing: none is part of the SQL.
 bool IsJinjaStatement(std::string_view token_text) {
-  return token_text.size() >= 2 && (token_text[1] == '%' || token_text[1] == '#');
+  if (token_text.size() >= 2 && (token_text[1] == '%' || token_text[1] == '#')) return true;
+  size_t i = 2;
+  while (i < token_text.size() && (token_text[i] == ' ' || token_text[i] == '-' || token_text[i] == '\n')) ++i;
+  return token_text.compare(i, 7, "config(") == 0 || token_text.compare(i, 8, "config (") == 0;
 }
 
 class Parser {

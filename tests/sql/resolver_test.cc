@@ -358,3 +358,38 @@ TEST(Resolver, TableNameMatchesBySuffix) {
 
 }  // namespace
 }  // namespace skein::sql
+
+namespace skein::sql {
+namespace {
+
+TEST(AnalyzeTargetUsageFixes, NaturalJoinOnEitherSideIsReported) {
+  std::vector<NamePart> target = ParseTableName("core.t", Dialect::kAnsi);
+  TargetUsage usage = AnalyzeTargetUsage("SELECT a FROM core.t NATURAL JOIN core.o", Dialect::kAnsi, target, nullptr);
+  bool natural = false;
+  for (const Finding& f : usage.findings) natural |= f.message.find("NATURAL") != std::string::npos;
+  EXPECT_TRUE(natural);
+}
+
+TEST(AnalyzeTargetUsageFixes, DbtConfigBlockDoesNotHideTheStatement) {
+  std::vector<NamePart> target = ParseTableName("core.t", Dialect::kAnsi);
+  TargetUsage usage = AnalyzeTargetUsage("{{ config(materialized='table') }}\nselect a from {{ source('core', 't') }}",
+                                         Dialect::kAnsi, target, nullptr);
+  ASSERT_EQ(usage.tables.size(), 1u);
+  EXPECT_EQ(usage.tables[0].jinja, JinjaCall::kSource);
+}
+
+TEST(AnalyzeTargetUsageFixes, HitsCarrySelectItemAndStarFacts) {
+  std::vector<NamePart> target = ParseTableName("core.t", Dialect::kAnsi);
+  ColumnsOf cols = [](const std::vector<NamePart>&) { return std::optional<std::vector<std::string>>({"a"}); };
+  TargetUsage usage = AnalyzeTargetUsage("SELECT t.a AS x, t.* FROM core.t", Dialect::kAnsi, target, cols);
+  ASSERT_EQ(usage.columns.size(), 1u);
+  EXPECT_TRUE(usage.columns[0].select_item);
+  ASSERT_TRUE(usage.columns[0].select_alias.has_value());
+  EXPECT_EQ(usage.columns[0].select_alias->name, "x");
+  EXPECT_TRUE(usage.columns[0].qualifier_is_table);
+  ASSERT_EQ(usage.stars.size(), 1u);
+  EXPECT_TRUE(usage.stars[0].only_target);
+}
+
+}  // namespace
+}  // namespace skein::sql
