@@ -1,6 +1,10 @@
 // skein: moves every consumer of a dataset onto its new version.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <vector>
+
+#include "base/text.h"
 
 #include "base/version.h"
 #include "cli/cli.h"
@@ -18,6 +22,26 @@ std::unique_ptr<Store> OpenStoreOrFail(const GlobalOptions& global) {
 
 void PrintJson(const nlohmann::json& json) { std::cout << json.dump(2) << "\n"; }
 
+// CLI11 answers an unknown command with "A subcommand is required"; say what was wrong instead.
+int RejectUnknownCommand(CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--store") {
+      ++i;
+      continue;
+    }
+    if (arg.empty() || arg[0] == '-') continue;
+    if (std::find(names.begin(), names.end(), arg) != names.end()) return 0;
+    std::fprintf(stderr, "skein: unknown command '%s'; commands: %s\nRun 'skein --help' for more.\n",
+                 arg.c_str(), Join(names, ", ").c_str());
+    return 2;
+  }
+  return 0;
+}
+
 }  // namespace skein
 
 int main(int argc, char** argv) {
@@ -26,10 +50,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   skein::GlobalOptions global;
-  app.add_option("--store", global.store,
-                 "State store: postgresql://... or a SQLite path (default: $SKEIN_STORE, else .skein/skein.db)");
-  app.footer("Exit codes: 0 ok, 1 findings or failures, 2 bad input or usage.\n"
-             "Run 'skein COMMAND --help' for a command's options.");
+  app.add_option(
+      "--store", global.store,
+      "State store: postgresql://... or a SQLite path (default: $SKEIN_STORE, else .skein/skein.db)");
+  app.footer(
+      "Exit codes: 0 ok, 1 findings or failures, 2 bad input or usage.\n"
+      "Run 'skein COMMAND --help' for a command's options.");
 
   skein::AddCatalogCommands(app, global);
   skein::AddLineageCommand(app, global);
@@ -37,6 +63,7 @@ int main(int argc, char** argv) {
   skein::AddPlanCommands(app, global);
   skein::AddRewriteCommand(app, global);
 
+  if (int code = skein::RejectUnknownCommand(app, argc, argv); code != 0) return code;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

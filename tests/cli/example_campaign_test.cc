@@ -71,8 +71,9 @@ TEST_F(ExampleCampaign, DiscoverFindsEveryFormAndTheShadowConsumer) {
     repos.insert(r["repo"].get<std::string>());
     forms.insert(r["form"].get<std::string>());
   }
-  EXPECT_EQ(repos, (std::set<std::string>{"adhoc-reports", "churn-features", "daily-active-users", "profile-export",
-                                          "revenue-by-plan", "signup-funnel", "user-segments"}));
+  EXPECT_EQ(repos,
+            (std::set<std::string>{"adhoc-reports", "churn-features", "daily-active-users", "profile-export",
+                                   "revenue-by-plan", "signup-funnel", "user-segments"}));
   EXPECT_EQ(forms.size(), 5u) << dataset["references"].dump();  // qualified, quoted, bigquery, legacy, dbt
   ASSERT_EQ(dataset["shadow_consumers"].size(), 1u);
   EXPECT_NE(dataset["shadow_consumers"].dump().find("adhoc-reports"), std::string::npos);
