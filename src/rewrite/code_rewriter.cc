@@ -7,6 +7,7 @@
 // in other strings (row["user_id"], col("user_id")), as attributes (row.user_id) or declared
 // fields (case class P(user_id: Long)) — are reported, never edited: only an agent can tell a
 // column from a variable that happens to share its name.
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -89,7 +90,11 @@ class CodeScanner {
       end = text_.find('\n', pos_);
     } else if (!python() && rest.starts_with("/*")) {
       end = text_.find("*/", pos_ + 2);
-      if (end != std::string_view::npos) end += 2;
+      if (end != std::string_view::npos) {
+        end += 2;
+      } else if (MentionsTable(rest, spec_)) {  // like an unterminated literal: reported, left alone
+        AddFinding(pos_, text_.size(), "unterminated comment: the rest is not rewritten", &out_);
+      }
     } else {
       return false;
     }
@@ -275,7 +280,15 @@ class CodeScanner {
     size_t content = quote_pos + rule.close.size();
     size_t close = FindClose(content, rule);
     if (close == std::string_view::npos && rule.single_line) {
-      pos_ = quote_pos + 1;  // a stray quote (Scala 'symbol, a lone apostrophe): not a literal
+      // A stray quote (Scala 'symbol, a lone apostrophe) is not a literal; but when the rest of
+      // its line names the table it is a broken string, reported, and no literal is read in it.
+      size_t eol = std::min(text_.find('\n', quote_pos), text_.size());
+      if (!MentionsTable(text_.substr(start, eol - start), spec_)) {
+        pos_ = quote_pos + 1;
+        return;
+      }
+      AddFinding(start, eol, "unterminated string literal: not rewritten", &out_);
+      pos_ = eol;
       return;
     }
     if (close == std::string_view::npos) {

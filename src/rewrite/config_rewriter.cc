@@ -37,7 +37,7 @@ void WalkYaml(const ConfigContext& cx, const YAML::Node& node, bool in_flow) {
 
 void RewriteYaml(const ConfigContext& cx) {
   try {
-    for (const YAML::Node& doc : YAML::LoadAll(std::string(cx.text))) WalkYaml(cx, doc, false);
+    for (const YAML::Node& doc : LoadAllYaml(cx.text)) WalkYaml(cx, doc, false);
   } catch (const YAML::Exception& e) {
     cx.out->edits.clear();
     cx.out->findings.clear();
@@ -81,8 +81,15 @@ Encoder JsonEncoder() {
 
 void RewriteJson(const ConfigContext& cx) {
   std::string_view t = cx.text;
+  std::string open;  // the [ and { not yet closed
+  bool balanced = true;
   for (size_t i = 0; i < t.size();) {
     if (t[i] != '"') {
+      if (t[i] == '[' || t[i] == '{') open += t[i];
+      if (t[i] == ']' || t[i] == '}') {
+        balanced = balanced && !open.empty() && open.back() == (t[i] == ']' ? '[' : '{');
+        if (!open.empty()) open.pop_back();
+      }
       ++i;
       continue;
     }
@@ -96,6 +103,13 @@ void RewriteJson(const ConfigContext& cx) {
     bool key = next != std::string_view::npos && t[next] == ':';
     if (!key) RewriteStringValue(t, *v, JsonEncoder(), cx.spec, cx.options, cx.mentions, cx.out);
     i = end;
+  }
+  // Like YAML that does not parse: a truncated or mis-nested document is one finding, unchanged
+  // (a string's bytes are still known, but not what it is a value of).
+  if (!balanced || !open.empty()) {
+    cx.out->edits.clear();
+    cx.out->findings.clear();
+    AddFinding(0, t.size(), "JSON brackets do not balance: the file is not rewritten", cx.out);
   }
 }
 

@@ -106,7 +106,7 @@ RewriteResult RewriteDbtSchemaYaml(std::string_view text, const RewriteSpec& spe
   DbtContext cx{text, spec, Split(spec.from_table, '.', false), Split(spec.to_table, '.', false), &out};
   if (cx.from.size() == 2 && cx.to.size() == 2) {
     try {
-      for (const YAML::Node& doc : YAML::LoadAll(std::string(text)))
+      for (const YAML::Node& doc : LoadAllYaml(text))
         if (doc.IsMap()) RewriteSources(cx, doc["sources"]);
     } catch (const YAML::Exception& e) {
       out.edits.clear();

@@ -350,11 +350,13 @@ RewriteResult SqlRewriter::Run() {
     if (!result.edits.empty() && edit.begin < result.edits.back().end) continue;
     result.edits.push_back(std::move(edit));
   }
-  sql::LineIndex lines(text_);
-  for (RewriteFinding& f : findings_) {
-    sql::LineCol lc = lines.Locate(static_cast<uint32_t>(f.begin));
-    f.line = lc.line;
-    f.col = lc.col;
+  if (!findings_.empty()) {  // the index costs a pass over the text: only when it is needed
+    sql::LineIndex lines(text_);
+    for (RewriteFinding& f : findings_) {
+      sql::LineCol lc = lines.Locate(static_cast<uint32_t>(f.begin));
+      f.line = lc.line;
+      f.col = lc.col;
+    }
   }
   std::stable_sort(findings_.begin(), findings_.end(),
                    [](const RewriteFinding& a, const RewriteFinding& b) { return a.begin < b.begin; });

@@ -1,10 +1,43 @@
 // Finding a YAML scalar's bytes from yaml-cpp's mark, per scalar style.
 #include "rewrite/yaml_scalar.h"
 
+#include <sstream>
 #include <string>
+
+#include <yaml-cpp/anchor.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/mark.h>
 
 namespace skein::rewrite_internal {
 namespace {
+
+// Counts a document's events, remembering where a lone null root was.
+class RootProbe : public YAML::EventHandler {
+ public:
+  size_t events = 0;
+  size_t null_pos = std::string_view::npos;
+  YAML::Mark null_mark;
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    ++events;
+    null_pos = static_cast<size_t>(mark.pos);
+    null_mark = mark;
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { ++events; }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {
+    ++events;
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    ++events;
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    ++events;
+  }
+  void OnMapEnd() override {}
+};
 
 std::optional<YamlScalar> Plain(std::string_view text, size_t begin, bool in_flow) {
   size_t end = begin;
@@ -109,6 +142,28 @@ std::optional<YamlScalar> LocateYamlScalar(std::string_view text, const YAML::No
     s = Plain(text, begin, in_flow);
   if (s && s->value.text != node.Scalar()) return std::nullopt;  // not what yaml-cpp read
   return s;
+}
+
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on a token that cannot start a document (a
+// stray `,` at the root: jbeder/yaml-cpp#1040, fixed upstream in #1319): the parser reports a null
+// root without consuming the token, so every next document is the same null at the same place.
+// A first pass over the events stops there; then LoadAll is safe.
+std::vector<YAML::Node> LoadAllYaml(std::string_view text) {
+  std::string copy(text);
+  {
+    std::istringstream in(copy);
+    YAML::Parser parser(in);
+    size_t last_null = std::string_view::npos;
+    for (;;) {
+      RootProbe probe;
+      if (!parser.HandleNextDocument(probe)) break;
+      bool lone_null = probe.events == 1 && probe.null_pos != std::string_view::npos;
+      if (lone_null && probe.null_pos == last_null)
+        throw YAML::ParserException(probe.null_mark, "unexpected token where a document should start");
+      last_null = lone_null ? probe.null_pos : std::string_view::npos;
+    }
+  }
+  return YAML::LoadAll(copy);
 }
 
 }  // namespace skein::rewrite_internal

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -18,6 +19,10 @@ struct YamlScalar {
   Encoder encode;
   bool block = false;  // `|` or `>`
 };
+
+// Every document of `text`, as YAML::LoadAll gives them; throws YAML::Exception when the text does
+// not parse, including the inputs on which yaml-cpp 0.7's LoadAll never returns.
+std::vector<YAML::Node> LoadAllYaml(std::string_view text);
 
 // The scalar `node` (yaml-cpp marks its first byte), or nullopt when its text cannot be matched
 // to its value (a multi-line plain or quoted scalar, an alias): such a scalar is left alone.

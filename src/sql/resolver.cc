@@ -336,6 +336,9 @@ class UsageCollector {
       : text_(text), target_(target), out_(*out) {}
 
   void Collect(std::span<const Token> tokens, const SqlSyntax& syntax, const ColumnsOf& columns_of);
+  void AddLexError(Span span) {
+    Add(FindingKind::kLexError, span, "left untouched: the lexer found no end to this region");
+  }
 
  private:
   bool IsTarget(ItemRef ref) const { return ref.block >= 0 && is_target_[ref.block][ref.item]; }
@@ -363,13 +366,16 @@ void UsageCollector::Collect(std::span<const Token> tokens, const SqlSyntax& syn
                              const ColumnsOf& columns_of) {
   dialect_ = syntax.dialect;
   syntax_ = &syntax;
+  size_t tables_before = out_.tables.size();
   CollectTables(syntax);
-  Resolver resolver(syntax, columns_of);
-  for (size_t i = 0; i < syntax.columns.size(); ++i) CollectColumn(syntax, resolver, i);
-  CollectStarsAndUsing(syntax);
-  for (Span span : syntax.lex_errors) {
-    Add(FindingKind::kLexError, span, "left untouched: the lexer found no end to this region");
+  // Without the target in any block no column, star or USING can concern it (every branch of
+  // CollectColumn and CollectStarsAndUsing asks IsTarget or TargetInScope): skip resolving.
+  if (out_.tables.size() > tables_before) {
+    Resolver resolver(syntax, columns_of);
+    for (size_t i = 0; i < syntax.columns.size(); ++i) CollectColumn(syntax, resolver, i);
+    CollectStarsAndUsing(syntax);
   }
+  for (Span span : syntax.lex_errors) AddLexError(span);
   for (Span span : syntax.too_deep) Add(FindingKind::kNotParsed, span, "nested too deeply to analyze");
   CollectMentions(tokens, syntax);
 }
@@ -606,6 +612,21 @@ void ClearSyntax(SqlSyntax* syntax) {
   syntax->too_deep.clear();
 }
 
+char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// ASCII case-insensitive substring test; true for an empty needle.
+bool ContainsNoCase(std::string_view hay, std::string_view needle) {
+  if (needle.empty()) return true;
+  const char first = LowerAscii(needle[0]);
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    if (LowerAscii(hay[i]) != first) continue;
+    size_t k = 1;
+    while (k < needle.size() && LowerAscii(hay[i + k]) == LowerAscii(needle[k])) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
 std::string CacheKey(const std::vector<NamePart>& name) {
   std::string key;
   for (const NamePart& part : name) {
@@ -657,18 +678,45 @@ TargetUsage AnalyzeTargetUsage(std::string_view text, Dialect dialect, const std
   SqlSyntax syntax;
   syntax.dialect = dialect;
   std::vector<Token> statement;
+  // A statement no name token of which contains the target's last name (ASCII case-insensitive;
+  // SameName folds no other case) names neither the target nor its columns: its only findings
+  // are its lex errors, and too-deep nesting when MayNestTooDeeply cannot rule it out. Most
+  // statements of a fleet are such, and they skip the parser and the resolver.
+  const std::string_view needle = target.back().name;
+  bool may_mention = false;
   auto flush = [&] {
     if (statement.empty()) return;
-    ClearSyntax(&syntax);
-    ParseTokens(text, statement, &syntax);
-    collector.Collect(statement, syntax, cached);
+    if (!may_mention && !MayNestTooDeeply(text, statement)) {
+      for (const Token& t : statement) {
+        if (t.kind == TokenKind::kError) collector.AddLexError({t.begin, t.end});
+      }
+    } else {
+      ClearSyntax(&syntax);
+      ParseTokens(text, statement, &syntax);
+      collector.Collect(statement, syntax, cached);
+    }
     statement.clear();
+    may_mention = false;
   };
   Lexer lexer(text, dialect);
   Token token;
   while (lexer.Next(&token)) {
     statement.push_back(token);
-    if (token.kind == TokenKind::kOperator && token.size() == 1 && text[token.begin] == ';') flush();
+    switch (token.kind) {
+      case TokenKind::kQuotedIdentifier:
+        may_mention |= (token.detail & kHasEscapes) != 0;  // `a\_b` names a_b
+        [[fallthrough]];
+      case TokenKind::kIdentifier:
+      case TokenKind::kKeyword:
+      case TokenKind::kJinja:
+        may_mention |= token.size() >= needle.size() && ContainsNoCase(TokenText(text, token), needle);
+        break;
+      case TokenKind::kOperator:
+        if (token.size() == 1 && text[token.begin] == ';') flush();
+        break;
+      default:
+        break;
+    }
   }
   flush();
   return usage;

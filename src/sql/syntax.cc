@@ -1200,6 +1200,24 @@ void Parser::SkipBalanced() {
 
 }  // namespace
 
+// Along any chain of active DepthGuards, a level is entered at or just after an opening bracket
+// it consumes, or is a query begun by the statement itself or after a WITH/INSERT/.. keyword, or
+// is a FROM item whose parent is one of those: so depth <= 2 * (brackets + keywords + 1).
+bool MayNestTooDeeply(std::string_view text, std::span<const Token> tokens) {
+  int openers = 0;
+  for (const Token& t : tokens) {
+    if (t.kind == TokenKind::kOperator) {
+      char c = text[t.begin];
+      openers += c == '(' || c == '[' || c == '{';
+    } else if (t.kind == TokenKind::kKeyword || t.kind == TokenKind::kIdentifier) {
+      Keyword kw = t.keyword;
+      openers += kw == Keyword::kWITH || kw == Keyword::kINSERT || kw == Keyword::kUPDATE ||
+                 kw == Keyword::kDELETE || kw == Keyword::kMERGE || kw == Keyword::kCREATE;
+    }
+  }
+  return 3 * (openers + 2) > kMaxDepth;  // 3, not 2: a margin for the argument above
+}
+
 SqlSyntax ParseSql(std::string_view text, Dialect dialect) {
   SqlSyntax syntax;
   syntax.dialect = dialect;

@@ -163,6 +163,11 @@ SqlSyntax ParseSql(std::string_view text, Dialect dialect);
 // appends what it finds to `out`; offsets stay those of `text`.
 void ParseTokens(std::string_view text, std::span<const Token> tokens, SqlSyntax* out);
 
+// Conservative and cheap: false guarantees that ParseTokens(text, tokens, ..) records no
+// `too_deep` span. It counts opening brackets and statement keywords (every nesting level of the
+// parser but a few consumes one), so it may say true for a long statement that nests shallowly.
+bool MayNestTooDeeply(std::string_view text, std::span<const Token> tokens);
+
 // Splits a dotted name written in the dialect ("core.user_profile_v1", "`p.d.t`",
 // "\"Core\".users") into parts; empty when it is not a name.
 std::vector<NamePart> ParseTableName(std::string_view name, Dialect dialect);

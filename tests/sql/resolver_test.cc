@@ -393,3 +393,40 @@ TEST(AnalyzeTargetUsageFixes, HitsCarrySelectItemAndStarFacts) {
 
 }  // namespace
 }  // namespace skein::sql
+
+namespace skein::sql {
+namespace {
+
+// Statements that never name the target skip the parser (a prefilter); their lex errors and
+// too-deep nesting must still be reported exactly as when they are parsed.
+TEST(AnalyzeTargetUsagePrefilter, StatementsWithoutTheTargetStillReportLexErrorsAndDeepNesting) {
+  std::vector<NamePart> target = ParseTableName("core.user_profile_v1", Dialect::kAnsi);
+  std::string deep = "SELECT " + std::string(150, '(') + "1" + std::string(150, ')') + " FROM sales.orders;\n";
+  std::string shallow = "SELECT (((1))) FROM sales.orders;\n";
+  std::string broken = "SELECT 'unterminated FROM sales.orders";
+  TargetUsage usage = AnalyzeTargetUsage(deep + shallow + broken, Dialect::kAnsi, target, nullptr);
+  ASSERT_EQ(usage.findings.size(), 2u);
+  EXPECT_EQ(usage.findings[0].kind, FindingKind::kNotParsed);
+  EXPECT_EQ(usage.findings[1].kind, FindingKind::kLexError);
+  EXPECT_EQ(usage.findings[1].span.begin, deep.size() + shallow.size() + 7);
+}
+
+TEST(AnalyzeTargetUsagePrefilter, ATargetNameInACommentOrStringAloneNamesNothing) {
+  std::vector<NamePart> target = ParseTableName("core.user_profile_v1", Dialect::kAnsi);
+  TargetUsage usage = AnalyzeTargetUsage(
+      "-- reads core.user_profile_v1\nSELECT 'core.user_profile_v1' FROM sales.orders;", Dialect::kAnsi, target,
+      nullptr);
+  EXPECT_TRUE(usage.tables.empty());
+  EXPECT_TRUE(usage.findings.empty());
+}
+
+TEST(AnalyzeTargetUsagePrefilter, AnEscapedQuotedNameStillReachesTheResolver) {
+  // `user\_profile_v1` does not contain the name byte for byte but denotes it in BigQuery.
+  std::vector<NamePart> target = ParseTableName("core.user_profile_v1", Dialect::kBigQuery);
+  TargetUsage usage =
+      AnalyzeTargetUsage("SELECT user_id FROM core.`user\\_profile_v1`", Dialect::kBigQuery, target, nullptr);
+  EXPECT_EQ(usage.tables.size(), 1u);
+}
+
+}  // namespace
+}  // namespace skein::sql
