@@ -45,6 +45,7 @@ struct DialectRules {
   bool identifier_quote_doubles;      // "" (or ``) inside a quoted identifier is one quote
   bool identifier_quote_backslash;    // \` inside a quoted identifier escapes it (BigQuery)
   bool quoted_identifier_is_path;     // `project.dataset.table` names three parts (BigQuery)
+  bool bracket_quoted_tables;         // legacy SQL's [project:dataset.table] (BigQuery)
   bool double_quoted_strings;         // "..." is a string, not an identifier
   bool backslash_escapes_in_strings;  // '\'' does not end a string
   bool escape_string_prefix;          // E'..' strings with backslash escapes (PostgreSQL)

@@ -2,6 +2,8 @@
 // construct that could run away (strings, comments, Jinja) stops at the end of the text.
 #include "sql/lexer.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -167,6 +169,9 @@ void Lexer::LexOne(Token* token) {
         token->kind = token->kind == TokenKind::kString ? TokenKind::kQuotedIdentifier : token->kind;
         return;
       }
+      break;
+    case '[':
+      if (rules_.bracket_quoted_tables && LexBracketTable(token)) return;
       break;
     case '-':
     case '/':
@@ -398,6 +403,34 @@ bool Lexer::TryParameter(Token* token) {
   }
   token->kind = TokenKind::kParameter;
   token->end = end;
+  return true;
+}
+
+// BigQuery legacy SQL quotes a table as [project:dataset.table] (or [dataset.table]). Taken as one
+// quoted identifier only when the brackets hold a dotted or colon name and do not follow an
+// operand (arr[a.b] stays a subscript).
+bool Lexer::LexBracketTable(Token* token) {
+  const size_t n = text_.size();
+  if (pos_ > 0) {
+    const char before = text_[pos_ - 1];
+    if (std::isalnum(static_cast<unsigned char>(before)) || before == '_' || before == ')' || before == ']') {
+      return false;
+    }
+  }
+  size_t i = pos_ + 1;
+  bool separator = false;
+  while (i < n) {
+    const char c = text_[i];
+    if (c == ':' || c == '.') {
+      separator = true;
+    } else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+      break;
+    }
+    ++i;
+  }
+  if (!separator || i >= n || text_[i] != ']' || i == pos_ + 1) return false;
+  token->kind = TokenKind::kQuotedIdentifier;
+  token->end = static_cast<uint32_t>(i + 1);
   return true;
 }
 

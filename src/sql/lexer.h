@@ -83,6 +83,7 @@ class Lexer {
   uint32_t LexIdentifier(uint32_t pos) const;
   uint32_t LexNumber(uint32_t pos) const;
   void LexQuoted(Token* token, char quote, bool doubles, bool backslash, LexError error);
+  bool LexBracketTable(Token* token);
   void LexTripleQuoted(Token* token, uint32_t start, char quote);
   bool TryDollarQuote(Token* token);
   void LexBlockComment(Token* token);

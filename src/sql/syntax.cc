@@ -20,7 +20,8 @@ enum ScanFlags : unsigned {
 bool IsJinjaStatement(std::string_view token_text) {
   if (token_text.size() >= 2 && (token_text[1] == '%' || token_text[1] == '#')) return true;
   size_t i = 2;
-  while (i < token_text.size() && (token_text[i] == ' ' || token_text[i] == '-' || token_text[i] == '\n')) ++i;
+  while (i < token_text.size() && (token_text[i] == ' ' || token_text[i] == '-' || token_text[i] == '\n'))
+    ++i;
   return token_text.compare(i, 7, "config(") == 0 || token_text.compare(i, 8, "config (") == 0;
 }
 
@@ -927,8 +928,10 @@ NamePart Parser::PartOf(const Token& token) const {
 
 void Parser::AppendPart(const Token& token, std::vector<NamePart>* parts) const {
   NamePart part = PartOf(token);
+  // [project:dataset.table] (legacy SQL) separates the project with a colon.
+  const char* separators = text_[token.begin] == '[' ? ".:" : ".";
   bool path = part.quoted && RulesOf(dialect_).quoted_identifier_is_path && !(token.detail & kHasEscapes) &&
-              part.name.find('.') != std::string::npos;
+              part.name.find_first_of(separators) != std::string::npos;
   if (!path) {
     parts->push_back(std::move(part));
     return;
@@ -937,7 +940,7 @@ void Parser::AppendPart(const Token& token, std::vector<NamePart>* parts) const 
   uint32_t offset = token.begin + 1;
   size_t from = 0;
   for (;;) {
-    size_t dot = part.name.find('.', from);
+    size_t dot = part.name.find_first_of(separators, from);
     size_t piece_end = dot == std::string::npos ? part.name.size() : dot;
     NamePart piece;
     piece.name = part.name.substr(from, piece_end - from);

@@ -1,6 +1,7 @@
 // The lexer: per-dialect quoting, comments, strings, Jinja, parameters, errors, and the tiling
 // invariant (the tokens give back the input byte for byte) on every input used here.
 #include "sql/lexer.h"
+#include "sql/syntax.h"
 
 #include <gtest/gtest.h>
 
@@ -355,6 +356,34 @@ TEST(Lexer, TilesRandomInputsInEveryDialect) {
       ASSERT_EQ(rebuilt, text) << DialectName(d);
     }
   }
+}
+
+}  // namespace
+}  // namespace skein::sql
+
+namespace skein::sql {
+namespace {
+
+TEST(Lexer, ReadsBigQueryLegacyBracketTableAsOneQuotedName) {
+  EXPECT_EQ(Significant("SELECT x FROM [my-proj:core.t1]", Dialect::kBigQuery),
+            (std::vector<P>{{kKw, "SELECT"}, {kId, "x"}, {kKw, "FROM"}, {kQid, "[my-proj:core.t1]"}}));
+  // A subscript after an operand, and brackets in other dialects, stay operators.
+  EXPECT_EQ(Significant("a[b.c]", Dialect::kBigQuery),
+            (std::vector<P>{{kId, "a"}, {kOp, "["}, {kId, "b"}, {kOp, "."}, {kId, "c"}, {kOp, "]"}}));
+  EXPECT_EQ(Significant("[p:d.t]", Dialect::kAnsi).front(), (P{kOp, "["}));
+}
+
+TEST(Syntax, SplitsALegacyBracketTableIntoProjectDatasetAndTable) {
+  std::string text = "SELECT 1 FROM [acme:core.t1]";
+  SqlSyntax syntax = ParseSql(text, Dialect::kBigQuery);
+  ASSERT_EQ(syntax.blocks.size(), 1u);
+  ASSERT_EQ(syntax.blocks[0].from.size(), 1u);
+  const auto& name = syntax.blocks[0].from[0].name;
+  ASSERT_EQ(name.size(), 3u);
+  EXPECT_EQ(name[0].name, "acme");
+  EXPECT_EQ(name[1].name, "core");
+  EXPECT_EQ(name[2].name, "t1");
+  EXPECT_EQ(text.substr(name[2].span.begin, name[2].span.end - name[2].span.begin), "t1");
 }
 
 }  // namespace
