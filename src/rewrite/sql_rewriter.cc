@@ -12,6 +12,7 @@
 //   longer share the name; an ON rewrite changes the merged column's semantics).
 #include <algorithm>
 
+#include "base/text.h"
 #include "rewrite/rewrite.h"
 #include "sql/lexer.h"
 #include "sql/resolver.h"
@@ -41,17 +42,6 @@ bool IsLowerWord(std::string_view s) {
   return letter;
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // `name` written the way `like` was: same quoting, and upper case when `like` was all upper case
 // (Snowflake-style SQL keeps its look).
 std::string Spell(std::string_view name, const NamePart& like, sql::Dialect dialect) {
@@ -76,7 +66,7 @@ std::string Spell(std::string_view name, const NamePart& like, sql::Dialect dial
 // makes user_profile_v2 User_Profile_V2), when the names line up letter by letter.
 std::string MatchCase(std::string_view name, std::string_view written, std::string_view canonical) {
   std::string out(name);
-  if (written == canonical || !EqualsNoCase(written, canonical) || written.size() != name.size()) return out;
+  if (written == canonical || !EqualsIgnoreCase(written, canonical) || written.size() != name.size()) return out;
   for (size_t i = 0; i < out.size(); ++i) {
     bool upper = written[i] >= 'A' && written[i] <= 'Z';
     bool lower = written[i] >= 'a' && written[i] <= 'z';
@@ -189,7 +179,7 @@ std::string SqlRewriter::RenderReverse(std::string_view reverse, std::string_vie
       std::string_view follow = next < tokens.size() ? sql::TokenText(reverse, tokens[next]) : "";
       std::string bare = sql::IdentifierName(reverse, t, dialect_);
       bool column = std::any_of(spec_.to_columns.begin(), spec_.to_columns.end(),
-                                [&](const std::string& c) { return EqualsNoCase(c, bare); });
+                                [&](const std::string& c) { return EqualsIgnoreCase(c, bare); });
       if (column && !after_dot && follow != "(" && follow != ".") out += qualifier;
     }
     out += word;
@@ -291,7 +281,7 @@ void SqlRewriter::ExpandStar(const sql::StarHit& star) {
       return;
     } else {
       after += qualifier + PlainOrQuoted(change->to, dialect_);
-      if (!EqualsNoCase(change->to, column)) after += " AS " + name;
+      if (!EqualsIgnoreCase(change->to, column)) after += " AS " + name;
     }
   }
   AddEdit(star.span.begin, star.span.end, std::move(after), "SELECT * expanded to keep v1's columns");
