@@ -16,6 +16,8 @@
 namespace skein {
 namespace {
 
+using skein::testing::Contains;
+
 using nlohmann::json;
 using skein::testing::CommandResult;
 using skein::testing::RunSkein;
@@ -24,10 +26,6 @@ using skein::testing::TempDir;
 
 std::string Data(const std::string& relative) {
   return (SourceDir() / "tests/data/catalog" / relative).string();
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // Stands in for a real Backstage backend (which cannot run here): a minimal HTTP/1.1 server on

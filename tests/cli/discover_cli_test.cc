@@ -11,14 +11,12 @@
 namespace skein {
 namespace {
 
+using skein::testing::Contains;
+
 using nlohmann::json;
 using skein::testing::CommandResult;
 using skein::testing::RunSkein;
 using skein::testing::TempDir;
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 class DiscoverCli : public ::testing::Test {
  protected:

@@ -6,11 +6,9 @@
 namespace skein {
 namespace {
 
-using testing::RunSkein;
+using skein::testing::Contains;
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using testing::RunSkein;
 
 TEST(SkeinCommand, HelpListsEveryCommandAndTheExitCodes) {
   testing::TempDir dir;

@@ -10,6 +10,8 @@
 namespace skein {
 namespace {
 
+using skein::testing::Contains;
+
 using nlohmann::json;
 using skein::testing::CommandResult;
 using skein::testing::RunSkein;
@@ -18,10 +20,6 @@ using skein::testing::TempDir;
 
 std::string Manifest(const std::string& name) {
   return (SourceDir() / "tests/data/manifests" / name).string();
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 class PlanCli : public ::testing::Test {

@@ -39,6 +39,11 @@ CommandResult RunSkein(const std::vector<std::string>& args, const std::filesyst
 CommandResult RunProgram(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
                          const std::vector<std::string>& env = {});
 
+// Whether `text` contains `part`: for checking a command's output.
+inline bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 // The URL of the test PostgreSQL: $SKEIN_TEST_PG_URL, else the one the ctest fixture started
 // (build/pg/url). Fails the calling test (no silent skip) when there is none.
 std::string PostgresUrl();
