@@ -106,4 +106,26 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view c
   return Status::Ok();
 }
 
+std::string MatchLetterCase(std::string_view name, std::string_view written, std::string_view canonical) {
+  std::string out(name);
+  if (written == canonical || !EqualsIgnoreCase(written, canonical)) return out;
+  bool any_lower = false, any_upper = false;
+  for (char c : written) {
+    any_lower |= c >= 'a' && c <= 'z';
+    any_upper |= c >= 'A' && c <= 'Z';
+  }
+  if (any_upper && !any_lower) {
+    for (char& c : out) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    return out;
+  }
+  if (written.size() != name.size()) return out;
+  for (size_t i = 0; i < out.size(); ++i) {
+    bool upper = written[i] >= 'A' && written[i] <= 'Z';
+    bool lower = written[i] >= 'a' && written[i] <= 'z';
+    if (upper && out[i] >= 'a' && out[i] <= 'z') out[i] = static_cast<char>(out[i] - 'a' + 'A');
+    if (lower && out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace skein

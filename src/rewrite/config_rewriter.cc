@@ -5,6 +5,7 @@
 // goes through RewriteSql with its offsets mapped back. Column names in a config are reported, not
 // edited, even in a list beside the table id: what a key means is the application's business.
 // JSON and TOML are read by small tokenizers that keep offsets; YAML through yaml-cpp's marks.
+#include <algorithm>
 #include <string>
 
 #include "rewrite/code_rewriter.h"
@@ -31,7 +32,13 @@ void WalkYaml(const ConfigContext& cx, const YAML::Node& node, bool in_flow) {
     for (auto it = node.begin(); it != node.end(); ++it) WalkYaml(cx, *it, flow);
   } else if (node.IsScalar()) {
     std::optional<YamlScalar> s = LocateYamlScalar(cx.text, node, in_flow);
-    if (s) RewriteStringValue(cx.text, s->value, s->encode, cx.spec, cx.options, cx.mentions, cx.out);
+    if (s) {
+      RewriteStringValue(cx.text, s->value, s->encode, cx.spec, cx.options, cx.mentions, cx.out);
+    } else if (MentionsTable(node.Scalar(), cx.spec)) {
+      size_t at = static_cast<size_t>(std::max(0, node.Mark().pos));
+      AddFinding(at, at, "table " + cx.spec.from_table + " named in a YAML value written in a form skein does not edit",
+                 cx.out);
+    }
   }
 }
 

@@ -12,6 +12,7 @@ namespace {
 struct IdPart {
   size_t begin = 0;  // the name's bytes inside the value (quotes excluded)
   size_t end = 0;
+  bool quoted = false;
 };
 
 bool IsBareIdChar(char c) {
@@ -35,7 +36,7 @@ bool ParseDottedName(std::string_view value, std::vector<IdPart>* parts) {
       for (size_t i = start; i <= close; ++i) {
         if (i == close || (c == '`' && value[i] == '.')) {
           if (i == start) return false;
-          parts->push_back({start, i});
+          parts->push_back({start, i, true});
           start = i + 1;
         } else if (!IsBareIdChar(value[i])) {
           return false;
@@ -46,7 +47,7 @@ bool ParseDottedName(std::string_view value, std::vector<IdPart>* parts) {
       size_t start = pos;
       while (pos < value.size() && IsBareIdChar(value[pos])) ++pos;
       if (pos == start) return false;
-      parts->push_back({start, pos});
+      parts->push_back({start, pos, false});
     }
     if (pos == value.size()) return true;
     // BigQuery's legacy `project:dataset.table` allows one colon, after the project.
@@ -62,23 +63,28 @@ bool ParseDottedName(std::string_view value, std::vector<IdPart>* parts) {
 
 }  // namespace
 
-std::optional<std::string> RenameTableId(std::string_view value, const RewriteSpec& spec) {
+std::optional<std::string> RenameTableId(std::string_view value, const RewriteSpec& spec, sql::Dialect dialect) {
   std::vector<std::string> from = Split(spec.from_table, '.', false);
   std::vector<std::string> to = Split(spec.to_table, '.', false);
   std::vector<IdPart> parts;
   if (from.size() != to.size() || !ParseDottedName(value, &parts)) return std::nullopt;
   if (parts.size() < from.size() || parts.size() > from.size() + 1) return std::nullopt;
+  // Unquoted names compare ignoring case, as SQL folds them; quoted ones and BigQuery's
+  // (case-sensitive dataset and table names) compare exactly.
+  bool exact_case = dialect == sql::Dialect::kBigQuery;
   size_t skip = parts.size() - from.size();
   for (size_t i = 0; i < from.size(); ++i) {
     const IdPart& p = parts[skip + i];
-    if (value.substr(p.begin, p.end - p.begin) != from[i]) return std::nullopt;
+    std::string_view written = value.substr(p.begin, p.end - p.begin);
+    bool same = p.quoted || exact_case ? written == from[i] : EqualsIgnoreCase(written, from[i]);
+    if (!same) return std::nullopt;
   }
   std::string out;
   size_t pos = 0;
   for (size_t i = 0; i < from.size(); ++i) {
     const IdPart& p = parts[skip + i];
     out.append(value.substr(pos, p.begin - pos));
-    out.append(to[i]);
+    out.append(MatchLetterCase(to[i], value.substr(p.begin, p.end - p.begin), from[i]));
     pos = p.end;
   }
   out.append(value.substr(pos));
@@ -180,7 +186,7 @@ void RewriteStringValue(std::string_view file, const EmbeddedText& value, const 
                         RewriteResult* out) {
   if (value.text.empty()) return;
   if (!value.has_holes()) {
-    if (std::optional<std::string> id = RenameTableId(value.text, spec)) {
+    if (std::optional<std::string> id = RenameTableId(value.text, spec, options.dialect)) {
       std::optional<std::string> after = encode(*id);
       if (after) AddEdit(file, value.begin(), value.end(), *after, "table rename", out);
       if (!after) AddFinding(value.begin(), value.end(), "cannot spell " + *id + " in this string", out);

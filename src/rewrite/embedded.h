@@ -20,8 +20,10 @@ namespace skein::rewrite_internal {
 
 // `value` is the spec's from-table written whole in one of its forms (core.t, "core"."t",
 // `core.t`, `proj.core.t`, `proj`.`core`.`t`, proj:core.t, proj.core.t): the to-table in the
-// same form. Names compare exactly (dataset ids are case-sensitive in BigQuery).
-std::optional<std::string> RenameTableId(std::string_view value, const RewriteSpec& spec);
+// same form. Unquoted names compare ignoring case and keep their letter case
+// (CORE.USER_PROFILE_V1 -> CORE.USER_PROFILE_V2); quoted names, and every name in the BigQuery
+// dialect (dataset and table ids are case-sensitive there), compare exactly.
+std::optional<std::string> RenameTableId(std::string_view value, const RewriteSpec& spec, sql::Dialect dialect);
 // `word` occurs in `text` not inside a longer identifier (ASCII case ignored).
 bool ContainsWord(std::string_view text, std::string_view word);
 // The last part of the from-table ("user_profile_v1") occurs in `text` as a word.

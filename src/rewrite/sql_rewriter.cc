@@ -6,11 +6,13 @@
 // - `SELECT *` / `t.*` over the target with preserve_output is EXPANDED into v1's column list
 //   (renamed columns as `account_id AS user_id`, retyped ones as `(reverse) AS signup_ts`): the
 //   edit stays on the star, the rest of the query is untouched, and the result reads like what a
-//   person would write. A star that also covers other tables, or has EXCEPT/REPLACE modifiers, or
-//   over a dropped column without `reverse`, is reported instead.
+//   person would write. An unqualified star over a join becomes each FROM item's columns in turn
+//   (the target's expanded, the others `q.*`). A star over a USING/NATURAL join or an unnamed
+//   item, with EXCEPT/REPLACE modifiers, or over a dropped column without `reverse`, is reported.
 // - JOIN .. USING (col) where col is renamed: reported, not rewritten (v2 and the other table no
 //   longer share the name; an ON rewrite changes the merged column's semantics).
 #include <algorithm>
+#include <optional>
 
 #include "base/text.h"
 #include "rewrite/rewrite.h"
@@ -62,20 +64,6 @@ std::string Spell(std::string_view name, const NamePart& like, sql::Dialect dial
   return out;
 }
 
-// `name` with the letter case `written` gives `canonical` (User_Profile_V1 for user_profile_v1
-// makes user_profile_v2 User_Profile_V2), when the names line up letter by letter.
-std::string MatchCase(std::string_view name, std::string_view written, std::string_view canonical) {
-  std::string out(name);
-  if (written == canonical || !EqualsIgnoreCase(written, canonical) || written.size() != name.size()) return out;
-  for (size_t i = 0; i < out.size(); ++i) {
-    bool upper = written[i] >= 'A' && written[i] <= 'Z';
-    bool lower = written[i] >= 'a' && written[i] <= 'z';
-    if (upper && out[i] >= 'a' && out[i] <= 'z') out[i] = static_cast<char>(out[i] - 'a' + 'A');
-    if (lower && out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] - 'A' + 'a');
-  }
-  return out;
-}
-
 // A schema column name as an identifier: quoted unless it is a plain word.
 std::string PlainOrQuoted(std::string_view name, sql::Dialect dialect) {
   bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
@@ -99,6 +87,7 @@ class SqlRewriter {
                   std::vector<Edit>* out) const;
   void RewriteColumn(const sql::ColumnHit& hit);
   void ExpandStar(const sql::StarHit& star);
+  std::optional<std::string> TargetColumns(const sql::StarHit& star, const std::string& qualifier);
   bool KeepFinding(const sql::Finding& finding) const;
   std::string Qualifier(const sql::ColumnHit& hit) const;
   std::string RenderReverse(std::string_view reverse, std::string_view qualifier) const;
@@ -142,7 +131,7 @@ void SqlRewriter::RenameName(const std::vector<NamePart>& name, bool jinja, cons
     edit.end = part.span.end;
     edit.before = std::string(Text(part.span));
     std::string name =
-        part.quoted ? target.name : MatchCase(target.name, part.name, from_[from_.size() - 1 - k].name);
+        part.quoted ? target.name : MatchLetterCase(target.name, part.name, from_[from_.size() - 1 - k].name);
     edit.after = jinja ? target.name : Spell(name, part, dialect_);
     edit.why = why;
     out->push_back(std::move(edit));
@@ -216,6 +205,13 @@ void SqlRewriter::RewriteColumn(const sql::ColumnHit& hit) {
   if (change->retyped && !use_reverse) {
     AddFinding(hit.span, "retyped column " + change->from + " has no reverse: its type changes here");
   }
+  if (hit.set_output) {  // the set operation's output name: it follows the first SELECT's item
+    if (spec_.preserve_output) return;
+    if (use_reverse) {
+      AddFinding(hit.span, "ORDER BY names output column " + change->from + ", which becomes an expression");
+      return;
+    }
+  }
   std::string qualifier = Qualifier(hit);
   std::string after;
   NamePart like;
@@ -246,27 +242,82 @@ void SqlRewriter::RewriteColumn(const sql::ColumnHit& hit) {
   AddEdit(hit.span.begin, end, std::move(after), why + change->from);
 }
 
-// `*` or `t.*` over the target with preserve_output: v1's columns, spelled over v2.
+// `*` or `t.*` over the target with preserve_output: v1's columns, spelled over v2. An
+// unqualified `*` over a join becomes the items' columns in FROM order: the target's expanded and
+// qualified, every other item as `q.*`, which is what `*` meant.
 void SqlRewriter::ExpandStar(const sql::StarHit& star) {
   if (!spec_.preserve_output || spec_.columns.empty()) return;
-  if (!star.only_target || !star.modifiers.empty() || spec_.from_columns.empty()) {
-    AddFinding(star.span,
-               "SELECT * over the target: its output columns change and it cannot be expanded here");
+  auto cannot = [&](std::string why) {
+    AddFinding(star.span, "SELECT * over the target: its output columns change and " + why);
+  };
+  if (!star.modifiers.empty()) return cannot("its EXCEPT/REPLACE modifiers name v1's columns");
+  if (spec_.from_columns.empty()) return cannot("v1's column list is unknown");
+  if (star.only_target) {
+    std::string qualifier;
+    if (!star.qualifier.empty()) {
+      qualifier =
+          std::string(text_.substr(star.span.begin, star.qualifier.back().span.end - star.span.begin)) + ".";
+      if (star.target_qualified_by_name) {
+        sql::ColumnHit fake;
+        fake.span = star.span;
+        fake.column_span = {star.qualifier.back().span.end + 1, star.span.end};
+        fake.qualifier = star.qualifier;
+        fake.qualifier_is_table = true;
+        qualifier = Qualifier(fake);
+      }
+    }
+    std::optional<std::string> columns = TargetColumns(star, qualifier);
+    if (columns) AddEdit(star.span.begin, star.span.end, std::move(*columns), "SELECT * expanded to keep v1's columns");
     return;
   }
-  std::string qualifier;
-  if (!star.qualifier.empty()) {
-    qualifier =
-        std::string(text_.substr(star.span.begin, star.qualifier.back().span.end - star.span.begin)) + ".";
-    if (star.target_qualified_by_name) {
-      sql::ColumnHit fake;
-      fake.span = star.span;
-      fake.column_span = {star.qualifier.back().span.end + 1, star.span.end};
-      fake.qualifier = star.qualifier;
-      fake.qualifier_is_table = true;
-      qualifier = Qualifier(fake);
+  if (star.sources.empty()) return cannot("the join merges columns (USING or NATURAL)");
+  // An unaliased table is qualified by its last name part (`orders.*`, as `core.orders.*` does
+  // not parse in DuckDB); two such items with the same last part would be ambiguous.
+  std::vector<std::string> bare_names;
+  for (const sql::StarSource& source : star.sources) {
+    if (source.alias || !source.plain_table || source.name.empty()) continue;
+    std::string name = ToLower(source.name.back().name);
+    if (std::find(bare_names.begin(), bare_names.end(), name) != bare_names.end()) {
+      return cannot("two FROM items are named " + source.name.back().name);
     }
+    bare_names.push_back(std::move(name));
   }
+  std::string after;
+  for (const sql::StarSource& source : star.sources) {
+    std::string qualifier;
+    if (source.alias) {
+      qualifier = std::string(Text(source.alias->span));
+    } else if (source.plain_table && !source.name.empty() && !source.name.back().in_quoted_path) {
+      const NamePart& last = source.name.back();
+      if (source.target) {
+        sql::ColumnHit fake;
+        fake.span = last.span;
+        fake.column_span = {last.span.end, last.span.end};
+        fake.qualifier = {last};
+        fake.qualifier_is_table = true;
+        qualifier = Qualifier(fake);
+      } else {
+        qualifier = std::string(Text(last.span));
+      }
+    } else {
+      return cannot("a FROM item without a plain name cannot be spelled as `q.*`");
+    }
+    qualifier += '.';
+    if (!after.empty()) after += ", ";
+    if (!source.target) {
+      after += qualifier + "*";
+      continue;
+    }
+    std::optional<std::string> columns = TargetColumns(star, qualifier);
+    if (!columns) return;
+    after += *columns;
+  }
+  AddEdit(star.span.begin, star.span.end, std::move(after), "SELECT * over a join expanded to keep v1's columns");
+}
+
+// v1's columns spelled over v2, each prefixed by `qualifier`; nullopt (and a finding) when a
+// dropped column has no reverse.
+std::optional<std::string> SqlRewriter::TargetColumns(const sql::StarHit& star, const std::string& qualifier) {
   std::string after;
   for (const std::string& column : spec_.from_columns) {
     const ColumnChange* change = spec_.FindChange(column);
@@ -278,13 +329,13 @@ void SqlRewriter::ExpandStar(const sql::StarHit& star) {
       after += RenderReverse(change->reverse, qualifier) + " AS " + name;
     } else if (change->to.empty()) {
       AddFinding(star.span, "SELECT * over the target: dropped column " + change->from + " has no reverse");
-      return;
+      return std::nullopt;
     } else {
       after += qualifier + PlainOrQuoted(change->to, dialect_);
       if (!EqualsIgnoreCase(change->to, column)) after += " AS " + name;
     }
   }
-  AddEdit(star.span.begin, star.span.end, std::move(after), "SELECT * expanded to keep v1's columns");
+  return after;
 }
 
 // The analysis reports every doubt about the target's columns; only those about a column the

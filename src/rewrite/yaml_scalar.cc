@@ -39,16 +39,78 @@ class RootProbe : public YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
-std::optional<YamlScalar> Plain(std::string_view text, size_t begin, bool in_flow) {
-  size_t end = begin;
-  while (end < text.size() && text[end] != '\n' && text[end] != '\r') {
-    if (text[end] == '#' && end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) break;
-    if (in_flow && (text[end] == ',' || text[end] == ']' || text[end] == '}')) break;
-    ++end;
+// The indentation a continuation line of a flow scalar starting at `pos` must exceed: the
+// leading spaces of that line.
+size_t ParentIndent(std::string_view text, size_t pos) {
+  size_t line = text.rfind('\n', pos);
+  line = line == std::string_view::npos ? 0 : line + 1;
+  size_t indent = 0;
+  while (line + indent < pos && text[line + indent] == ' ') ++indent;
+  return indent;
+}
+
+constexpr size_t kAnyIndent = static_cast<size_t>(-1);
+
+// Folds the line break at `eol` (YAML 1.2, 7.3: flow scalars): the break and the next lines'
+// leading blanks (and the blanks before it) become one space, or one '\n' per empty line between. Returns the position of
+// the next line's content, or npos when no content line indented more than `indent` follows.
+size_t Fold(std::string_view text, size_t eol, size_t indent, EmbeddedText* value) {
+  std::vector<size_t> empty_lines;
+  size_t pos = eol;
+  while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;  // trailing blanks go too
+  while (pos < text.size() && text[pos] == '\n') {
+    size_t next = pos + 1;
+    size_t content = next;
+    while (content < text.size() && (text[content] == ' ' || text[content] == '\t')) ++content;
+    if (content < text.size() && text[content] != '\n') {
+      if (content - next <= indent && indent != kAnyIndent) return std::string_view::npos;
+      if (text[content] == '#' && indent != kAnyIndent) return std::string_view::npos;  // a comment
+      if (empty_lines.empty()) {
+        value->Add(' ', eol, content);
+      } else {
+        for (size_t nl : empty_lines) value->Add('\n', nl, nl + 1);
+      }
+      return content;
+    }
+    if (content >= text.size()) return std::string_view::npos;
+    empty_lines.push_back(content);
+    pos = content;
   }
-  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) --end;
+  return std::string_view::npos;
+}
+
+// A plain scalar; in block context it may go on over more-indented lines, folded.
+std::optional<YamlScalar> Plain(std::string_view text, size_t begin, bool in_flow) {
+  const size_t indent = ParentIndent(text, begin);
   YamlScalar s;
-  for (size_t i = begin; i < end; ++i) s.value.Add(text[i], i, i + 1);
+  size_t start = begin;
+  for (;;) {
+    size_t end = start;
+    bool comment = false;
+    while (end < text.size() && text[end] != '\n' && text[end] != '\r') {
+      if (text[end] == '#' && end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) {
+        comment = true;
+        break;
+      }
+      if (in_flow && (text[end] == ',' || text[end] == ']' || text[end] == '}')) break;
+      ++end;
+    }
+    size_t content_end = end;
+    while (content_end > start && (text[content_end - 1] == ' ' || text[content_end - 1] == '\t')) --content_end;
+    for (size_t i = start; i < content_end; ++i) s.value.Add(text[i], i, i + 1);
+    if (in_flow || comment || end >= text.size() || text[end] != '\n') break;
+    EmbeddedText folded;
+    size_t next = Fold(text, content_end, indent, &folded);
+    if (next == std::string_view::npos) break;
+    // A continuation line that is a `key:` or a `- item` belongs to the parent, not to us.
+    std::string_view line = text.substr(next, text.find('\n', next) - next);
+    if (line.starts_with("- ") || line == "-" || line.find(": ") != std::string_view::npos || line.ends_with(":")) {
+      break;
+    }
+    for (size_t k = 0; k < folded.text.size(); ++k)
+      s.value.Add(folded.text[k], folded.origin[k], folded.origin_end[k]);
+    start = next;
+  }
   s.encode = [in_flow](std::string_view after) -> std::optional<std::string> {
     std::string_view bad = in_flow ? ":#,[]{}\n" : ":#\n";
     if (after.empty() || after.find_first_of(bad) != std::string_view::npos) return std::nullopt;
@@ -57,11 +119,22 @@ std::optional<YamlScalar> Plain(std::string_view text, size_t begin, bool in_flo
   return s;
 }
 
+// A single- or double-quoted scalar, over one line or several (folded; in double quotes a `\` at
+// a line's end joins the lines without a space).
 std::optional<YamlScalar> Quoted(std::string_view text, size_t quote) {
   char q = text[quote];
   YamlScalar s;
   size_t i = quote + 1;
-  for (; i < text.size() && text[i] != '\n'; ++i) {
+  for (; i < text.size(); ++i) {
+    if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n') {
+      size_t j = text.find_first_not_of(" \t", i);
+      if (j != std::string_view::npos && text[j] == '\n') {  // blanks before a break are dropped
+        size_t next = Fold(text, i, kAnyIndent, &s.value);
+        if (next == std::string_view::npos) return std::nullopt;
+        i = next - 1;
+        continue;
+      }
+    }
     if (q == '\'' && text[i] == '\'') {
       if (i + 1 < text.size() && text[i + 1] == '\'') {
         s.value.Add('\'', i, i + 2);
@@ -72,6 +145,12 @@ std::optional<YamlScalar> Quoted(std::string_view text, size_t quote) {
     }
     if (q == '"' && text[i] == '\\' && i + 1 < text.size()) {
       char e = text[i + 1];
+      if (e == '\n') {  // an escaped line break: the lines join with nothing between
+        size_t next = i + 2;
+        while (next < text.size() && (text[next] == ' ' || text[next] == '\t')) ++next;
+        i = next - 1;
+        continue;
+      }
       char u = e == 'n' ? '\n' : e == 't' ? '\t' : (e == '"' || e == '\\' || e == '/') ? e : 0;
       if (u == 0) return std::nullopt;  // \u escapes and the like: not matched, left alone
       s.value.Add(u, i, i + 2);
@@ -81,9 +160,10 @@ std::optional<YamlScalar> Quoted(std::string_view text, size_t quote) {
     if (q == '"' && text[i] == '"') break;
     s.value.Add(text[i], i, i + 1);
   }
-  if (i >= text.size() || text[i] != q) return std::nullopt;  // spans lines: left alone
+  if (i >= text.size() || text[i] != q) return std::nullopt;
   if (s.value.origin.empty()) return std::nullopt;
   s.encode = [q](std::string_view after) -> std::optional<std::string> {
+    if (q == '\'' && after.find('\n') != std::string_view::npos) return std::nullopt;
     return q == '\'' ? EscapeDoubled(after, '\'') : EscapeBackslash(after, '"');
   };
   return s;

@@ -47,6 +47,7 @@ class Resolver {
   bool ResolveUnqualified(const ColumnRef& ref, int part, ColumnResolution* out);
   bool QualifierMatches(const FromItem& item, const std::vector<NamePart>& parts, size_t k) const;
   int SelectAlias(int block, const NamePart& name) const;
+  ColumnResolution SetOutput(const ColumnRef& ref);
   const Columns& QueryColumns(int query);
   Columns BlockOutput(int block);
   bool AppendStar(int block, const SelectItem& item, std::vector<ItemColumn>* out);
@@ -81,6 +82,7 @@ ColumnResolution Resolver::Compute(const ColumnRef& ref) {
     out.column_part = static_cast<int>(ref.parts.size()) - 1;
     return out;
   }
+  if (ref.set_output) return SetOutput(ref);
   if (ref.parts.size() >= 2 && ResolveQualified(ref, &out)) return out;
   // Unqualified, or a struct field access on an unqualified column (BigQuery s.field).
   if (ref.clause == Clause::kOrderBy) {
@@ -186,6 +188,33 @@ bool Resolver::ResolveUnqualified(const ColumnRef& ref, int part, ColumnResoluti
     }
   }
   return false;
+}
+
+// An ORDER BY name after a set operation: the first SELECT's item of that output name. A bare
+// column item resolves as that column does (so a renamed column's ORDER BY follows it); an
+// aliased item is a select alias.
+ColumnResolution Resolver::SetOutput(const ColumnRef& ref) {
+  ColumnResolution out;
+  out.kind = ResolutionKind::kNotAColumn;  // an expression or position: nothing to follow
+  if (ref.parts.size() != 1) return out;
+  int alias = SelectAlias(ref.block, ref.parts[0]);
+  if (alias >= 0) {
+    out.kind = ResolutionKind::kSelectAlias;
+    out.select_item = alias;
+    return out;
+  }
+  for (const SelectItem& item : s_.blocks[ref.block].select) {
+    if (item.column_ref < 0) continue;
+    const ColumnRef& column = s_.columns[item.column_ref];
+    if (!Same(column.parts.back().text(), ref.parts[0].text(), NameKind::kColumn)) continue;
+    ColumnResolution res = Ref(item.column_ref);
+    if (res.kind != ResolutionKind::kResolved || res.column_part + 1 != static_cast<int>(column.parts.size())) {
+      return out;
+    }
+    res.column_part = 0;
+    return res;
+  }
+  return out;
 }
 
 int Resolver::SelectAlias(int block, const NamePart& name) const {
@@ -436,6 +465,7 @@ void UsageCollector::CollectColumn(const SqlSyntax& syntax, Resolver& resolver, 
         hit.column = column.name;
         hit.clause = ref.clause;
         hit.indirect = indirect;
+        hit.set_output = ref.set_output;
         hit.qualifier.assign(ref.parts.begin(), ref.parts.begin() + res.column_part);
         hit.qualifier_is_table = !hit.qualifier.empty() && !source.alias && source.cte < 0;
         if (ref.clause == Clause::kSelect && ref.block >= 0) {
@@ -496,7 +526,7 @@ void UsageCollector::CollectStarsAndUsing(const SqlSyntax& syntax) {
         over_target |= qualifier_matches;
       }
       if (over_target) {
-        StarHit star{item.span, item.star_modifiers, item.star_qualifier, true, false};
+        StarHit star{item.span, item.star_modifiers, item.star_qualifier, true, false, {}};
         int covered_count = 0;
         for (size_t i = 0; i < block.from.size(); ++i) {
           const FromItem& from = block.from[i];
@@ -510,6 +540,20 @@ void UsageCollector::CollectStarsAndUsing(const SqlSyntax& syntax) {
           if (covered && is_target_[b][i] && !from.alias) star.target_qualified_by_name = true;
         }
         star.only_target = star.only_target && covered_count == 1;
+        bool merged = false;
+        for (const FromItem& from : block.from) merged |= from.natural_join || !from.using_columns.empty();
+        if (!star.only_target && item.star_qualifier.empty() && !merged) {
+          for (size_t i = 0; i < block.from.size(); ++i) {
+            const FromItem& from = block.from[i];
+            StarSource source;
+            source.target = is_target_[b][i];
+            if (from.kind == SourceKind::kTable) source.name = from.name;
+            source.alias = from.alias;
+            source.name_span = from.name_span;
+            source.plain_table = from.kind == SourceKind::kTable && from.jinja == JinjaCall::kNone;
+            star.sources.push_back(std::move(source));
+          }
+        }
         out_.stars.push_back(std::move(star));
         Add(FindingKind::kSelectStar, item.span,
             Quote(item.span) + " selects the target's columns by its schema");

@@ -73,10 +73,20 @@ struct ColumnHit {
   std::string column;
   Clause clause = Clause::kSelect;
   bool indirect = false;  // names the column through a CTE or derived table (via * or passthrough)
+  bool set_output = false;  // ORDER BY after a set operation: names the first SELECT's output column
   std::vector<NamePart> qualifier;  // the parts before the column (t in t.col), empty when unqualified
   bool qualifier_is_table = false;  // the qualifier is the target's table name (the item has no alias)
   bool select_item = false;         // the reference is a whole select item of a SELECT list
   std::optional<NamePart> select_alias;  // that select item's alias, if any
+};
+
+// One FROM item an unqualified `*` covers, in FROM order.
+struct StarSource {
+  bool target = false;
+  std::vector<NamePart> name;      // the table's name as written (empty for a subquery or function)
+  std::optional<NamePart> alias;
+  Span name_span;
+  bool plain_table = false;        // a table or CTE named without Jinja: `name.*` spells its columns
 };
 
 // A `*` or `t.*` select item over the target.
@@ -86,6 +96,9 @@ struct StarHit {
   std::vector<NamePart> qualifier;  // t in t.*
   bool only_target = false;   // the star covers exactly one FROM item, the target
   bool target_qualified_by_name = false;  // the target item has no alias (t.* names the table)
+  // For an unqualified `*` over several FROM items: each of them, in order; empty when the block
+  // merges columns (JOIN .. USING, NATURAL JOIN), since then `*` is not the items' columns in turn.
+  std::vector<StarSource> sources;
 };
 
 enum class FindingKind : uint8_t {

@@ -461,6 +461,7 @@ int Parser::ParseQuery(int outer_block) {
     default:
       ParseSetTerm(q);
   }
+  size_t last_term_refs = out_.columns.size();
   for (Keyword kw = Kw();
        kw == Keyword::kUNION || kw == Keyword::kINTERSECT || kw == Keyword::kEXCEPT || kw == Keyword::kMINUS;
        kw = Kw()) {
@@ -468,6 +469,7 @@ int Parser::ParseQuery(int outer_block) {
     while (Kw() == Keyword::kALL || Kw() == Keyword::kDISTINCT) ++pos_;
     if (Kw() == Keyword::kBY && Kw(1) == Keyword::kNAME) pos_ += 2;
     size_t before = pos_;
+    last_term_refs = out_.columns.size();
     ParseSetTerm(q);
     if (pos_ == before) break;
   }
@@ -478,6 +480,17 @@ int Parser::ParseQuery(int outer_block) {
       out_.queries[q].blocks.push_back(block);
     }
     ParseClauses(out_.queries[q].blocks.back());
+  }
+  // A set operation's ORDER BY (parsed with its last SELECT) names the operation's output
+  // columns, whose names are the first SELECT's.
+  const std::vector<int>& blocks = out_.queries[q].blocks;
+  if (blocks.size() > 1) {
+    for (size_t i = last_term_refs; i < out_.columns.size(); ++i) {
+      ColumnRef& ref = out_.columns[i];
+      if (ref.clause != Clause::kOrderBy || ref.block != blocks.back()) continue;
+      ref.set_output = true;
+      ref.block = blocks.front();
+    }
   }
   cte_scopes_.pop_back();
   out_.queries[q].span = SpanFrom(start);
@@ -606,7 +619,11 @@ void Parser::ParseClauses(int block) {
         if (Kw(1) != Keyword::kBY) return;
         Clause clause = Kw() == Keyword::kGROUP ? Clause::kGroupBy : Clause::kOrderBy;
         pos_ += 2;
-        ScanExpr(block, clause, 0);
+        while (true) {  // a list: GROUP BY a, b / ORDER BY a DESC, b
+          ScanExpr(block, clause, 0);
+          if (!Op(",")) break;
+          ++pos_;
+        }
         break;
       }
       case Keyword::kHAVING:

@@ -72,6 +72,9 @@ struct ColumnRef {
   Clause clause = Clause::kSelect;
   int block = -1;
   int forced_item = -1;  // when >= 0 the column belongs to this FROM item (INSERT/SET targets)
+  // ORDER BY after UNION/INTERSECT/EXCEPT: names an output column of the set operation, whose
+  // names are its first SELECT's (`block` is that first block).
+  bool set_output = false;
 };
 
 enum class SourceKind : uint8_t {

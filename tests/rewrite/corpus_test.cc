@@ -125,14 +125,7 @@ RewriteSpec LoadSpec(const std::string& name) {
 
 RewriteResult Rewrite(const std::string& path, const std::string& text, const RewriteSpec& spec,
                       const RewriteOptions& options) {
-#ifdef SKEIN_HAVE_REWRITE_FILE
   return RewriteFile(path, text, spec, options);
-#else
-  // file_rewriter.cc (RewriteFile) is not in the tree yet: SQL and dbt model cases go straight
-  // to the SQL rewriter. CMake switches to RewriteFile as soon as it exists.
-  (void)path;
-  return RewriteSql(text, spec, options);
-#endif
 }
 
 // dbt's {{ source('a', 'b') }} rendered as a.b and {{ ref('m') }} as m; false for other Jinja.
@@ -233,14 +226,16 @@ TEST_P(Corpus, Case) {
   // 4. idempotence
   RewriteResult again = Rewrite(path, result.text, spec, options);
   EXPECT_EQ(again.text, result.text) << "not idempotent";
-  // 5. inverse round trip, when no reverse, star expansion, retype or drop is involved
+  // 5. inverse round trip, when no reverse, star expansion, retype or drop is involved (nor a
+  // star left as reported: the inverse may well expand it)
   bool invertible = true;
   for (const auto& e : result.edits)
     invertible &= e.why.rfind("column rename", 0) == 0 || e.why == "table rename";
   for (const auto& f : result.findings) {
     invertible &= f.reason.find("dropped") == std::string::npos &&
                   f.reason.find("retyped") == std::string::npos &&
-                  f.reason.find("reverse") == std::string::npos;
+                  f.reason.find("reverse") == std::string::npos &&
+                  f.reason.find("SELECT *") == std::string::npos;
   }
   if (invertible && result.changed()) {
     RewriteResult back = Rewrite(path, result.text, spec.Inverse(), options);
