@@ -9,10 +9,15 @@
 
 #include "base/text.h"
 #include "store/import_plan.h"
-#include "store/pg_conn.h"
+#include "pg/pg_conn.h"
 #include "store/schema.h"
 
 namespace skein::store {
+
+using pg::PgConnection;
+using pg::PgResult;
+using pg::PgTextArray;
+using pg::PgTransaction;
 namespace {
 
 // Advisory lock classes ('skn' and a number); the second key is the schema, so stores in

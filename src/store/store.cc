@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "store/pg_conn.h"
+#include "pg/pg_conn.h"
 #include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
@@ -35,7 +35,7 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
     path = url.substr(7);
     if (StartsWith(path, "//")) path = path.substr(2);  // sqlite:///abs/path
   } else if (size_t scheme = url.find("://"); scheme != std::string_view::npos) {
-    return Status::InvalidInput("unsupported store URL " + store::RedactPasswords(url) +
+    return Status::InvalidInput("unsupported store URL " + pg::RedactPasswords(url) +
                                 ": expected postgresql://..., sqlite:PATH or a file path");
   }
   if (path.empty()) return Status::InvalidInput("store URL " + std::string(url) + " names no SQLite file");

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "store/pg_conn.h"
+#include "pg/pg_conn.h"
 #include "store/store.h"
 #include "tests/support/test_support.h"
 
@@ -154,10 +154,10 @@ TEST(OpenStore, AMalformedPostgresUrlIsInvalidInputWithoutThePassword) {
 }
 
 TEST(RedactPasswords, HidesUserinfoAndQueryPasswords) {
-  EXPECT_EQ(store::RedactPasswords("postgresql://u:pw@h:5432/db"), "postgresql://u:***@h:5432/db");
-  EXPECT_EQ(store::RedactPasswords("postgresql://u@h/db?password=pw&sslmode=require"),
+  EXPECT_EQ(pg::RedactPasswords("postgresql://u:pw@h:5432/db"), "postgresql://u:***@h:5432/db");
+  EXPECT_EQ(pg::RedactPasswords("postgresql://u@h/db?password=pw&sslmode=require"),
             "postgresql://u@h/db?password=***&sslmode=require");
-  EXPECT_EQ(store::RedactPasswords("postgresql://u@h/db"), "postgresql://u@h/db");
+  EXPECT_EQ(pg::RedactPasswords("postgresql://u@h/db"), "postgresql://u@h/db");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-// Thin RAII wrappers over libpq for the PostgreSQL store: a connection, a query result, and a
-// transaction that rolls back unless committed. Values always travel as query parameters
-// (PQexecParams), never inside SQL text. Errors come back as Status: connection trouble ->
-// Unavailable, integrity and serialization failures -> Conflict, anything else -> Internal.
+// pg/: thin RAII wrappers over libpq, shared by the PostgreSQL store and the PostgreSQL warehouse:
+// a connection, a query result, and a transaction that rolls back unless committed. Values always travel as query parameters
+// (PQexecParams), never inside SQL text; identifiers built into SQL are quoted by the caller. Errors come back as Status: connection trouble ->
+// Unavailable, integrity and serialization failures -> Conflict, data exceptions and syntax or
+// access errors -> InvalidInput, anything else -> Internal.
 // No message ever contains the connection's password.
 //
 // Thread-safety: a connection is used by one thread at a time.
@@ -16,13 +17,16 @@
 
 #include "base/status.h"
 
-namespace skein::store {
+namespace skein::pg {
 
 class PgResult {
  public:
   int rows() const { return PQntuples(result_.get()); }
   std::string Text(int row, int column) const;
   int Int(int row, int column) const;
+  bool IsNull(int row, int column) const;
+  int columns() const;
+  std::string ColumnName(int column) const;
 
  private:
   friend class PgConnection;
@@ -45,6 +49,8 @@ class PgConnection {
   Result<PgResult> Exec(std::string_view sql, const std::vector<std::string>& params = {});
   // Runs a script of statements without parameters (schema migrations).
   Status ExecScript(std::string_view sql);
+  // Runs `copy_sql` (COPY ... FROM STDIN) and sends `data` in COPY's format.
+  Status CopyIn(std::string_view copy_sql, std::string_view data);
 
  private:
   struct Finish {
@@ -79,4 +85,4 @@ std::string PgTextArray(const std::vector<std::string>& values);
 // replaced by "***".
 std::string RedactPasswords(std::string_view text);
 
-}  // namespace skein::store
+}  // namespace skein::pg

@@ -1,12 +1,12 @@
 // libpq wrappers and the mapping of PostgreSQL errors to Status.
-#include "store/pg_conn.h"
+#include "pg/pg_conn.h"
 
 #include <cstdlib>
 #include <utility>
 
 #include "base/text.h"
 
-namespace skein::store {
+namespace skein::pg {
 namespace {
 
 // Seconds to wait for a server that does not answer, unless the URL says otherwise.
@@ -50,6 +50,8 @@ Status StatusFor(PGconn* conn, const PGresult* result, std::string message) {
     return Status::Unavailable(std::move(message));
   }
   if (error_class == "23" || error_class == "40") return Status::Conflict(std::move(message));
+  // Data exceptions (a failing cast) and syntax or access errors: what the SQL asked is wrong.
+  if (error_class == "22" || error_class == "42") return Status::InvalidInput(std::move(message));
   return Status::Internal(std::move(message));
 }
 
@@ -62,6 +64,12 @@ std::string PgResult::Text(int row, int column) const {
 
 int PgResult::Int(int row, int column) const { return std::atoi(PQgetvalue(result_.get(), row, column)); }
 
+bool PgResult::IsNull(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
+
+int PgResult::columns() const { return PQnfields(result_.get()); }
+
+std::string PgResult::ColumnName(int column) const { return PQfname(result_.get(), column); }
+
 Result<PgConnection> PgConnection::Connect(std::string_view url) {
   std::string conninfo(url);
   char* parse_error = nullptr;
@@ -69,7 +77,7 @@ Result<PgConnection> PgConnection::Connect(std::string_view url) {
   if (options == nullptr) {
     std::string detail = parse_error != nullptr ? OneLine(parse_error) : "out of memory";
     PQfreemem(parse_error);
-    return Status::InvalidInput("invalid PostgreSQL store URL " + RedactPasswords(url) + ": " +
+    return Status::InvalidInput("invalid PostgreSQL URL " + RedactPasswords(url) + ": " +
                                 RedactPasswords(detail));
   }
   PQconninfoFree(options);
@@ -85,7 +93,7 @@ Result<PgConnection> PgConnection::Connect(std::string_view url) {
     if (const char* password = PQpass(conn.conn_.get()); password != nullptr) {
       detail = ReplaceAll(detail, password, "***");
     }
-    return Status::Unavailable("cannot reach the PostgreSQL store at " + conn.description_ + ": " +
+    return Status::Unavailable("cannot reach PostgreSQL at " + conn.description_ + ": " +
                                RedactPasswords(detail));
   }
   // CREATE TABLE IF NOT EXISTS and friends send notices; libpq would print them on stderr.
@@ -171,4 +179,20 @@ std::string RedactPasswords(std::string_view text) {
   return out;
 }
 
-}  // namespace skein::store
+Status PgConnection::CopyIn(std::string_view copy_sql, std::string_view data) {
+  std::string text(copy_sql);
+  PGresult* start = PQexec(conn_.get(), text.c_str());
+  if (PQresultStatus(start) != PGRES_COPY_IN) return Check(start, copy_sql).status();
+  PQclear(start);
+  bool sent = PQputCopyData(conn_.get(), data.data(), static_cast<int>(data.size())) == 1;
+  bool ended = PQputCopyEnd(conn_.get(), sent ? nullptr : "skein: sending rows failed") == 1;
+  Status status = Status::Ok();
+  for (PGresult* result = PQgetResult(conn_.get()); result != nullptr; result = PQgetResult(conn_.get())) {
+    Result<PgResult> checked = Check(result, copy_sql);
+    if (status.ok() && !checked.ok()) status = checked.status();
+  }
+  if (status.ok() && (!sent || !ended)) status = Status::Unavailable("COPY to " + description_ + " was cut off");
+  return status;
+}
+
+}  // namespace skein::pg
