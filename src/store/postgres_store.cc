@@ -142,6 +142,48 @@ class PostgresStore final : public Store {
     return std::optional<Entity>(std::move(found.front()));
   }
 
+  Result<std::optional<DataRunRecord>> FindDataRun(std::string_view migration) override {
+    ASSIGN_OR_RETURN(PgResult result,
+                     conn_.Exec("SELECT body FROM data_runs WHERE migration = $1", {std::string(migration)}));
+    if (result.rows() == 0) return std::optional<DataRunRecord>();
+    return std::optional<DataRunRecord>(DataRunRecord{std::string(migration), result.Text(0, 0)});
+  }
+
+  Status PutDataRun(const DataRunRecord& run) override {
+    return conn_
+        .Exec("INSERT INTO data_runs (migration, body, updated_at) VALUES ($1, $2, now()) "
+              "ON CONFLICT (migration) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at",
+              {run.migration, run.body})
+        .status();
+  }
+
+  Result<std::vector<DataPartitionRecord>> ListDataPartitions(std::string_view migration) override {
+    ASSIGN_OR_RETURN(PgResult result, conn_.Exec("SELECT partition, body FROM data_partitions WHERE migration = $1 "
+                                                 "ORDER BY partition",
+                                                 {std::string(migration)}));
+    std::vector<DataPartitionRecord> out;
+    for (int i = 0; i < result.rows(); ++i) {
+      out.push_back({std::string(migration), result.Text(i, 0), result.Text(i, 1)});
+    }
+    return out;
+  }
+
+  Status PutDataPartition(const DataPartitionRecord& partition) override {
+    return conn_
+        .Exec("INSERT INTO data_partitions (migration, partition, body, updated_at) VALUES ($1, $2, $3, now()) "
+              "ON CONFLICT (migration, partition) DO UPDATE SET body = EXCLUDED.body, "
+              "updated_at = EXCLUDED.updated_at",
+              {partition.migration, partition.partition, partition.body})
+        .status();
+  }
+
+  Status DeleteDataRun(std::string_view migration) override {
+    ASSIGN_OR_RETURN(auto txn, PgTransaction::Begin(conn_));
+    RETURN_IF_ERROR(conn_.Exec("DELETE FROM data_partitions WHERE migration = $1", {std::string(migration)}).status());
+    RETURN_IF_ERROR(conn_.Exec("DELETE FROM data_runs WHERE migration = $1", {std::string(migration)}).status());
+    return txn->Commit();
+  }
+
  private:
   Status Write(const ImportPlan& plan) {
     for (const auto& imported : plan.locations) {

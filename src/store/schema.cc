@@ -51,6 +51,38 @@ CREATE TABLE entities (
 CREATE INDEX entities_by_location ON entities(location);
 )sql",
     },
+    {
+        2,
+        "the data side of migrations: one record per migration and per partition written",
+        R"sql(
+CREATE TABLE data_runs (
+  migration  TEXT PRIMARY KEY,
+  body       TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE data_partitions (
+  migration  TEXT NOT NULL,
+  partition  TEXT NOT NULL,
+  body       TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (migration, partition)
+);
+)sql",
+        R"sql(
+CREATE TABLE data_runs (
+  migration  TEXT COLLATE "C" PRIMARY KEY,
+  body       TEXT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE data_partitions (
+  migration  TEXT COLLATE "C" NOT NULL,
+  partition  TEXT COLLATE "C" NOT NULL,
+  body       TEXT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (migration, partition)
+);
+)sql",
+    },
 };
 
 }  // namespace

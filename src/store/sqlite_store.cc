@@ -103,6 +103,56 @@ class SqliteStore final : public Store {
     return std::optional<Entity>(std::move(found.front()));
   }
 
+  Result<std::optional<DataRunRecord>> FindDataRun(std::string_view migration) override {
+    ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(db_, "SELECT body FROM data_runs WHERE migration = ?1"));
+    stmt.Bind(1, migration);
+    ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) return std::optional<DataRunRecord>();
+    return std::optional<DataRunRecord>(DataRunRecord{std::string(migration), stmt.ColumnText(0)});
+  }
+
+  Status PutDataRun(const DataRunRecord& run) override {
+    ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(
+                                    db_, "INSERT INTO data_runs (migration, body, updated_at) VALUES (?1, ?2, " +
+                                             std::string(kNow) +
+                                             ") ON CONFLICT (migration) DO UPDATE SET body = excluded.body, "
+                                             "updated_at = excluded.updated_at"));
+    return stmt.Bind(1, run.migration).Bind(2, run.body).Run();
+  }
+
+  Result<std::vector<DataPartitionRecord>> ListDataPartitions(std::string_view migration) override {
+    ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(db_, "SELECT partition, body FROM data_partitions "
+                                                              "WHERE migration = ?1 ORDER BY partition"));
+    stmt.Bind(1, migration);
+    std::vector<DataPartitionRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+      if (!has_row) break;
+      out.push_back({std::string(migration), stmt.ColumnText(0), stmt.ColumnText(1)});
+    }
+    return out;
+  }
+
+  Status PutDataPartition(const DataPartitionRecord& partition) override {
+    ASSIGN_OR_RETURN(auto stmt,
+                     SqliteStatement::Prepare(db_,
+                                              "INSERT INTO data_partitions (migration, partition, body, updated_at) "
+                                              "VALUES (?1, ?2, ?3, " +
+                                                  std::string(kNow) +
+                                                  ") ON CONFLICT (migration, partition) DO UPDATE SET body = "
+                                                  "excluded.body, updated_at = excluded.updated_at"));
+    return stmt.Bind(1, partition.migration).Bind(2, partition.partition).Bind(3, partition.body).Run();
+  }
+
+  Status DeleteDataRun(std::string_view migration) override {
+    ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db_));
+    ASSIGN_OR_RETURN(auto parts, SqliteStatement::Prepare(db_, "DELETE FROM data_partitions WHERE migration = ?1"));
+    RETURN_IF_ERROR(parts.Bind(1, migration).Run());
+    ASSIGN_OR_RETURN(auto run, SqliteStatement::Prepare(db_, "DELETE FROM data_runs WHERE migration = ?1"));
+    RETURN_IF_ERROR(run.Bind(1, migration).Run());
+    return txn->Commit();
+  }
+
  private:
   Result<std::vector<EntityRow>> LoadRowsFor(const ImportLookup& lookup) {
     std::vector<EntityRow> rows;

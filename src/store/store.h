@@ -31,6 +31,18 @@ struct ImportSummary {
   int unchanged = 0;
 };
 
+// What the data side of a migration wrote (data/ and dataset/ own the meaning; the store keeps
+// them). Bodies are JSON documents the dataset module reads and writes.
+struct DataRunRecord {
+  std::string migration;  // the manifest's metadata.name
+  std::string body;       // JSON
+};
+struct DataPartitionRecord {
+  std::string migration;
+  std::string partition;  // the partition's key text
+  std::string body;       // JSON
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -48,6 +60,15 @@ class Store {
   virtual Result<std::vector<Entity>> ListEntities(std::string_view kind = "") = 0;
   // One entity, or nullopt.
   virtual Result<std::optional<Entity>> FindEntity(const EntityRef& ref) = 0;
+
+  // The data run of a migration, or nullopt; inserts or replaces it.
+  virtual Result<std::optional<DataRunRecord>> FindDataRun(std::string_view migration) = 0;
+  virtual Status PutDataRun(const DataRunRecord& run) = 0;
+  // A migration's partition records, sorted by partition; inserts or replaces one; removes all
+  // of a migration's partition records and its run record (after a rollback).
+  virtual Result<std::vector<DataPartitionRecord>> ListDataPartitions(std::string_view migration) = 0;
+  virtual Status PutDataPartition(const DataPartitionRecord& partition) = 0;
+  virtual Status DeleteDataRun(std::string_view migration) = 0;
 };
 
 // Opens the store named by `url`:

@@ -350,6 +350,40 @@ TEST_P(StoreConformance, ImportsAndShrinksTenThousandEntitiesInOneCall) {
   EXPECT_EQ(ListedKeys("component").size(), 9000u);
 }
 
+TEST_P(StoreConformance, KeepsDataRunAndPartitionRecordsPerMigration) {
+  auto none = store_->FindDataRun("user-profile-v2");
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_FALSE(none->has_value());
+
+  ASSERT_TRUE(store_->PutDataRun({"user-profile-v2", R"({"state":"staged"})"}).ok());
+  ASSERT_TRUE(store_->PutDataRun({"user-profile-v2", R"({"state":"verified"})"}).ok());
+  ASSERT_TRUE(store_->PutDataRun({"other", R"({"state":"staged"})"}).ok());
+  for (std::string part : {"2024-01-02", "2024-01-01", "2024-01-03"}) {
+    ASSERT_TRUE(store_->PutDataPartition({"user-profile-v2", part, R"({"rows":1})"}).ok());
+  }
+  ASSERT_TRUE(store_->PutDataPartition({"user-profile-v2", "2024-01-01", R"({"rows":2})"}).ok());
+  ASSERT_TRUE(store_->PutDataPartition({"other", "x", "{}"}).ok());
+
+  // Another connection sees what was written: each call is its own committed transaction.
+  std::unique_ptr<Store> reopened = Open();
+  ASSERT_NE(reopened, nullptr);
+  auto run = reopened->FindDataRun("user-profile-v2");
+  ASSERT_TRUE(run.ok() && run->has_value());
+  EXPECT_EQ((*run)->body, R"({"state":"verified"})");
+  auto parts = reopened->ListDataPartitions("user-profile-v2");
+  ASSERT_TRUE(parts.ok()) << parts.status().message();
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[0].partition, "2024-01-01");
+  EXPECT_EQ((*parts)[0].body, R"({"rows":2})");
+  EXPECT_EQ((*parts)[2].partition, "2024-01-03");
+
+  ASSERT_TRUE(reopened->DeleteDataRun("user-profile-v2").ok());
+  EXPECT_FALSE(reopened->FindDataRun("user-profile-v2")->has_value());
+  EXPECT_TRUE(reopened->ListDataPartitions("user-profile-v2")->empty());
+  EXPECT_EQ(reopened->ListDataPartitions("other")->size(), 1u);  // another migration's records stay
+  EXPECT_TRUE(reopened->FindDataRun("other")->has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "postgresql"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
