@@ -44,5 +44,6 @@ void AddLineageCommand(CLI::App& app, GlobalOptions& global);    // cmd_lineage.
 void AddDiscoverCommand(CLI::App& app, GlobalOptions& global);   // cmd_discover.cc
 void AddPlanCommands(CLI::App& app, GlobalOptions& global);      // cmd_plan.cc (plan, manifest check)
 void AddRewriteCommand(CLI::App& app, GlobalOptions& global);    // cmd_rewrite.cc
+void AddDataCommands(CLI::App& app, GlobalOptions& global);      // cmd_data.cc
 
 }  // namespace skein

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   skein::AddDiscoverCommand(app, global);
   skein::AddPlanCommands(app, global);
   skein::AddRewriteCommand(app, global);
+  skein::AddDataCommands(app, global);
 
   if (int code = skein::RejectUnknownCommand(app, argc, argv); code != 0) return code;
   try {

@@ -1,0 +1,219 @@
+// `skein data plan|run|verify|approve|publish|rollback MIGRATION`: the data side of a migration
+// (dataset/). v1 and v2 are found through the catalog (each dataset's skein.dev/location), or
+// given with --from-location / --to-location.
+#include <filesystem>
+#include <iostream>
+
+#include "base/text.h"
+#include "catalog/lineage.h"
+#include "cli/cli.h"
+#include "data/engine.h"
+#include "dataset/dataset.h"
+#include "manifest/migration.h"
+
+namespace skein {
+namespace {
+
+struct DataOptions {
+  std::string manifest;
+  std::string from_location;
+  std::string to_location;
+  bool json = false;
+  int examples = 10;
+  std::string approved_by;
+};
+
+struct Session {
+  Migration migration;
+  dataset::Locations locations;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<SqlEngine> engine;
+};
+
+DatasetLocation LocationOf(const Migration& m, const CatalogGraph& graph, const std::string& id,
+                           const std::string& given, const std::string& pointer) {
+  std::string text = given;
+  if (text.empty()) {
+    const Entity* dataset = graph.FindDataset(id);
+    if (dataset == nullptr) {
+      Fail(m.ErrorAt(pointer, "dataset " + id + " is not in the catalog; import its descriptor or pass --" +
+                                  (pointer == "/spec/from" ? "from" : "to") + "-location"));
+    }
+    text = dataset->Location();
+    if (text.empty()) {
+      Fail(m.ErrorAt(pointer, "dataset " + id + " has no skein.dev/location annotation; add one or pass --" +
+                                  (pointer == "/spec/from" ? "from" : "to") + "-location"));
+    }
+  }
+  Result<DatasetLocation> location = DatasetLocation::Parse(text);
+  if (!location.ok()) Fail(location.status().WithContext("dataset " + id));
+  return *location;
+}
+
+bool Inside(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  std::string ca = std::filesystem::weakly_canonical(a, ec).string();
+  std::string cb = std::filesystem::weakly_canonical(b, ec).string();
+  return ca == cb || ca.starts_with(cb + "/") || cb.starts_with(ca + "/");
+}
+
+Session Open(const DataOptions& options, const GlobalOptions& global) {
+  Session s;
+  s.migration = OrFail(ReadMigrationFile(options.manifest));
+  s.store = OpenStoreOrFail(global);
+  CatalogGraph graph(OrFail(s.store->ListEntities()));
+  const Migration& m = s.migration;
+  s.locations.v1 = LocationOf(m, graph, m.from, options.from_location, "/spec/from");
+  s.locations.v2 = LocationOf(m, graph, m.to, options.to_location, "/spec/to");
+  using F = DatasetLocation::Format;
+  bool v1_pg = s.locations.v1.format == F::kPostgres, v2_pg = s.locations.v2.format == F::kPostgres;
+  if (v1_pg != v2_pg || (v1_pg && s.locations.v1.path != s.locations.v2.path)) {
+    Fail(Status::InvalidInput("v1 (" + s.locations.v1.ToString() + ") and v2 (" + s.locations.v2.ToString() +
+                              ") must be read by one engine: DuckDB for files and DuckDB tables, or one "
+                              "PostgreSQL database; moving data across engines is not supported yet"));
+  }
+  bool same_place = s.locations.v1.format == F::kDuckDb || v1_pg
+                        ? s.locations.v1.path == s.locations.v2.path && s.locations.v1.table == s.locations.v2.table
+                        : Inside(s.locations.v1.path, s.locations.v2.path);
+  if (same_place) {
+    Fail(Status::InvalidInput("v2's location " + s.locations.v2.ToString() + " overlaps v1's " +
+                              s.locations.v1.ToString() + ": skein never writes where v1 lives"));
+  }
+  if (s.locations.v2.format != F::kParquet && s.locations.v2.format != F::kDuckDb && !v2_pg) {
+    Fail(Status::InvalidInput("v2 is written as Parquet files, a DuckDB table or a PostgreSQL table, not " +
+                              s.locations.v2.ToString()));
+  }
+  s.engine = OrFail(OpenEngineFor(s.locations.v1));
+  return s;
+}
+
+void AddCommon(CLI::App* cmd, DataOptions& options) {
+  cmd->add_option("MIGRATION", options.manifest, "the migration manifest")->required();
+  cmd->add_option("--from-location", options.from_location, "where v1 is (default: its catalog location)");
+  cmd->add_option("--to-location", options.to_location, "where v2 goes (default: its catalog location)");
+}
+
+void RunPlan(const DataOptions& options, const GlobalOptions& global) {
+  Session s = Open(options, global);
+  std::unique_ptr<Warehouse> warehouse = OrFail(OpenDuckDbWarehouse());
+  Schema v1 = OrFail(warehouse->ReadSchema(s.locations.v1));
+  dataset::Transform t = OrFail(dataset::PlanTransform(s.migration, v1));
+  std::string relation = OrFail(s.engine->Relation(s.locations.v1));
+  if (options.json) {
+    nlohmann::json columns = nlohmann::json::array();
+    for (const auto& c : t.columns) columns.push_back({{"name", c.name}, {"type", c.type}, {"expression", c.expression}});
+    PrintJson({{"from", s.locations.v1.ToString()},
+               {"to", s.locations.v2.ToString()},
+               {"partition_by", t.partition_v1},
+               {"columns", columns},
+               {"sql", t.Select(relation, "")}});
+    return;
+  }
+  std::cout << "v1: " << s.locations.v1.ToString() << "\nv2: " << s.locations.v2.ToString() << "\n";
+  std::cout << "partitions: " << (t.partition_v1.empty() ? "one" : "by " + t.partition_v1) << "\n\nv2 columns:\n";
+  for (const auto& c : t.columns) std::cout << "  " << c.name << " " << c.type << " = " << c.expression << "\n";
+  std::cout << "\ntransform (per partition, with its filter):\n  " << t.Select(relation, "") << "\n";
+}
+
+void RunRun(const DataOptions& options, const GlobalOptions& global) {
+  Session s = Open(options, global);
+  dataset::BackfillReport backfill = OrFail(dataset::Backfill(
+      s.migration, s.locations, *s.engine, *s.store, [&](const std::string& line) {
+        if (!options.json) std::cerr << line << "\n";
+      }));
+  dataset::VerifyReport report =
+      OrFail(dataset::Verify(s.migration, s.locations, *s.engine, *s.store, options.examples));
+  bool approval = s.migration.data.publish.approval == PublishApproval::kRequired;
+  std::string state = "verified";
+  if (report.passed() && !approval) {
+    OrFail(dataset::Publish(s.migration, s.locations, *s.engine, *s.store));
+    state = "published";
+  } else if (!report.passed()) {
+    state = "failed";
+  }
+  if (options.json) {
+    PrintJson({{"state", state},
+               {"rows", backfill.rows},
+               {"partitions", backfill.partitions.size()},
+               {"partitions_skipped", backfill.skipped},
+               {"verify", report.ToJson()}});
+  } else {
+    std::cout << "staged " << backfill.rows << " rows in " << backfill.partitions.size() << " partition(s) ("
+              << backfill.skipped << " already staged)\n"
+              << report.ToText();
+    if (state == "published") std::cout << "published " << s.locations.v2.ToString() << "\n";
+    if (state == "verified") {
+      std::cout << "waiting for approval: skein data approve " << options.manifest << " --by NAME, then skein "
+                << "data publish " << options.manifest << "\n";
+    }
+    if (state == "failed") std::cout << "nothing published; 'skein data rollback " << options.manifest
+                                     << "' removes what was staged\n";
+  }
+  if (state == "failed") throw CommandExit{1};
+}
+
+void RunVerify(const DataOptions& options, const GlobalOptions& global) {
+  Session s = Open(options, global);
+  dataset::VerifyReport report =
+      OrFail(dataset::Verify(s.migration, s.locations, *s.engine, *s.store, options.examples));
+  if (options.json) {
+    PrintJson(report.ToJson());
+  } else {
+    std::cout << report.ToText();
+  }
+  if (!report.passed()) throw CommandExit{1};
+}
+
+}  // namespace
+
+void AddDataCommands(CLI::App& app, GlobalOptions& global) {
+  CLI::App* data = app.add_subcommand("data", "materialize, verify, publish and roll back a migration's v2");
+  data->require_subcommand(1);
+  auto options = std::make_shared<DataOptions>();
+
+  CLI::App* plan = data->add_subcommand("plan", "show v2's columns and the SQL that computes them from v1");
+  AddCommon(plan, *options);
+  plan->add_flag("--json", options->json, "print JSON");
+  plan->callback([options, &global] { RunPlan(*options, global); });
+
+  CLI::App* run = data->add_subcommand(
+      "run", "stage v2 from v1 partition by partition (resumable), verify it, and publish it unless an "
+             "approval is required");
+  AddCommon(run, *options);
+  run->add_flag("--json", options->json, "print JSON");
+  run->add_option("--examples", options->examples, "example rows per kind of difference (default 10)");
+  run->callback([options, &global] { RunRun(*options, global); });
+
+  CLI::App* verify = data->add_subcommand("verify", "verify the staged v2 against v1 through the transform");
+  AddCommon(verify, *options);
+  verify->add_flag("--json", options->json, "print JSON");
+  verify->add_option("--examples", options->examples, "example rows per kind of difference (default 10)");
+  verify->callback([options, &global] { RunVerify(*options, global); });
+
+  CLI::App* approve = data->add_subcommand("approve", "approve publishing a verified v2");
+  AddCommon(approve, *options);
+  approve->add_option("--by", options->approved_by, "who approves")->required();
+  approve->callback([options, &global] {
+    Session s = Open(*options, global);
+    OrFail(dataset::Approve(s.migration, *s.store, options->approved_by));
+    std::cout << "approved by " << options->approved_by << "\n";
+  });
+
+  CLI::App* publish = data->add_subcommand("publish", "publish the verified (and approved) v2");
+  AddCommon(publish, *options);
+  publish->callback([options, &global] {
+    Session s = Open(*options, global);
+    OrFail(dataset::Publish(s.migration, s.locations, *s.engine, *s.store));
+    std::cout << "published " << s.locations.v2.ToString() << "\n";
+  });
+
+  CLI::App* rollback = data->add_subcommand("rollback", "remove what the migration staged or published; v1 is untouched");
+  AddCommon(rollback, *options);
+  rollback->callback([options, &global] {
+    Session s = Open(*options, global);
+    OrFail(dataset::Rollback(s.migration, s.locations, *s.engine, *s.store));
+    std::cout << "rolled back " << s.locations.v2.ToString() << "\n";
+  });
+}
+
+}  // namespace skein

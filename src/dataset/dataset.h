@@ -1,0 +1,130 @@
+// dataset/: the data side of a migration. From the manifest's `columns` it plans the transform
+// (v2's columns as SQL over a v1 row), writes v2 from v1 partition by partition into a staging
+// place, verifies the staged v2 against the transform applied to v1, and publishes it atomically
+// per partition (files: a folder rename; tables: one transaction) or rolls it all back.
+//
+// Contracts:
+// - Source data is never written: v1 is only read.
+// - Every partition is staged whole or not at all (a temporary file renamed into place, or one
+//   transaction), then recorded in the store. A re-run skips a partition whose recorded source
+//   checksum and staged checksum still match, so a run killed at any moment finishes on the next
+//   one with no duplicate rows and no half-written partition.
+// - States, per migration: staged -> verified -> approved (when the manifest asks) -> published,
+//   or rolled back. A failed verification never publishes.
+//
+// Engines: v1 and v2 are read and written by one SqlEngine: DuckDB (Parquet/CSV/JSON files and
+// folders, DuckDB tables) or PostgreSQL (tables of one database).
+//
+// Thread-safety: one thread per call; the store serializes concurrent runs per migration.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "data/engine.h"
+#include "data/warehouse.h"
+#include "manifest/migration.h"
+#include "store/store.h"
+
+namespace skein::dataset {
+
+// One v2 column and the SQL that computes it from a v1 row.
+struct TargetColumn {
+  std::string name;
+  std::string type;        // DuckDB's spelling
+  std::string expression;  // over v1's columns, already cast to `type`
+};
+
+struct Transform {
+  std::vector<TargetColumn> columns;  // v2, in order
+  std::string partition_v1;           // v1's partition column, "" for one partition
+  std::string partition_v2;           // its name in v2
+  std::string partition_type;         // its v1 type
+  std::vector<std::string> key_v2;    // the key columns, v2 names, then the partition column
+  std::string window;                 // boolean SQL over v1, "" for every row
+
+  // SELECT <expression AS "name", ...> FROM relation [WHERE window AND where].
+  std::string Select(std::string_view relation, std::string_view where) const;
+};
+
+// The transform of `migration` over v1's schema. InvalidInput (at the manifest's place) when an
+// op names a column v1 lacks.
+Result<Transform> PlanTransform(const Migration& migration, const Schema& v1);
+
+// Where v1 is read from and v2 written to.
+struct Locations {
+  DatasetLocation v1;
+  DatasetLocation v2;
+};
+
+// A partition: its value as text (nullopt: the NULL partition), or the single partition when
+// the migration has no partition_by.
+struct Partition {
+  Value value;
+  bool single = false;
+  std::string Key() const;  // the record key: the value, "<null>", or "<all>"
+};
+
+struct PartitionOutcome {
+  Partition partition;
+  int64_t rows = 0;
+  std::string source_checksum;  // of the transform applied to v1's partition
+  std::string target_checksum;  // of the staged v2 partition
+  bool skipped = false;         // already staged with matching checksums
+};
+
+struct BackfillReport {
+  std::vector<PartitionOutcome> partitions;
+  int64_t rows = 0;
+  int skipped = 0;
+};
+
+using Progress = std::function<void(const std::string& message)>;
+
+// Writes v2 from v1 into the staging place, partition by partition. The run's state becomes
+// "staged". Refuses (Conflict) when the migration is already published: roll back first.
+Result<BackfillReport> Backfill(const Migration& migration, const Locations& locations, SqlEngine& engine,
+                                Store& store, const Progress& progress);
+
+struct Check {
+  std::string name;       // "counts", "null_counts", "schema", "checksum", "keys", "key_diff", "sample_query"
+  std::string partition;  // a partition key, or "" for the whole dataset
+  bool passed = true;
+  std::string detail;     // what differs, with example rows where there are some
+};
+
+struct VerifyReport {
+  std::vector<Check> checks;
+  int64_t v1_rows = 0;
+  int64_t v2_rows = 0;
+  int64_t mismatched_rows = 0;  // key diff: missing + extra + changed
+  bool passed() const;
+  nlohmann::json ToJson() const;
+  std::string ToText() const;
+};
+
+// Verifies the staged v2 against the transform applied to v1, per partition and as a whole, as
+// the manifest's `data.verify` asks. The run's state becomes "verified" or "failed".
+Result<VerifyReport> Verify(const Migration& migration, const Locations& locations, SqlEngine& engine, Store& store,
+                            int examples);
+
+// Records who approved publishing. Conflict unless the run is verified.
+Status Approve(const Migration& migration, Store& store, const std::string& by);
+
+// Publishes every staged partition (files: each partition folder renamed into place; tables:
+// the staging table renamed to v2 in one transaction). Needs a verified run, and an approval when
+// the manifest asks for one.
+Status Publish(const Migration& migration, const Locations& locations, SqlEngine& engine, Store& store);
+
+// Removes what the migration staged or published, as recorded in the store; v1 is untouched.
+Status Rollback(const Migration& migration, const Locations& locations, SqlEngine& engine, Store& store);
+
+// The run's state ("none" when skein has no record of it).
+Result<std::string> RunState(const Migration& migration, Store& store);
+
+}  // namespace skein::dataset

@@ -1,0 +1,243 @@
+// The data side of a migration on DuckDB: backfill, resume, verification catching planted
+// faults, approval, publish and rollback, with v1 checked unchanged throughout.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "data/engine.h"
+#include "dataset/dataset.h"
+#include "manifest/migration.h"
+#include "store/store.h"
+#include "tests/support/test_support.h"
+
+namespace skein {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Manifest(const std::string& extra_columns = "", const std::string& approval = "none") {
+  return R"(apiVersion: skein.dev/v1
+kind: Migration
+metadata: {name: profiles, owner: group:identity}
+spec:
+  from: core.profiles_v1
+  to: core.profiles_v2
+  columns:
+    - {from: user_id, to: account_id}
+    - {from: score, to: score, type: DOUBLE, using: "score * 1.0"}
+    - {add: tier, type: VARCHAR, using: "CASE WHEN score > 5 THEN 'high' ELSE 'low' END"}
+)" + extra_columns +
+         R"(  data: {partition_by: dt, key: [user_id], publish: {approval: )" + approval + R"(}}
+)";
+}
+
+class DatasetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine_ = std::move(OpenDuckDbEngine()).value();
+    v1_ = dir_.path() / "v1";
+    v2_ = dir_.path() / "v2";
+    // Three days of 100 users each, Hive-partitioned by dt.
+    Status made = engine_->Execute(
+        "COPY (SELECT u AS user_id, 'u' || u || '@x.org' AS email, (u % 10) AS score, "
+        "DATE '2024-01-01' + d::INTEGER AS dt FROM range(100) r(u), range(3) s(d)) TO '" +
+        v1_.string() + "' (FORMAT parquet, PARTITION_BY (dt))");
+    ASSERT_TRUE(made.ok()) << made.message();
+    store_ = std::move(OpenStore("sqlite:" + (dir_.path() / "skein.db").string())).value();
+    locations_.v1 = DatasetLocation::Parse("parquet:" + v1_.string()).value();
+    locations_.v2 = DatasetLocation::Parse("parquet:" + v2_.string()).value();
+    v1_checksum_ = V1Fingerprint();
+  }
+
+  void TearDown() override { EXPECT_EQ(V1Fingerprint(), v1_checksum_) << "v1 was modified"; }
+
+  // Every v1 file's name, size and content hash: v1 must never change.
+  std::string V1Fingerprint() {
+    auto rows = engine_->Query("SELECT string_agg(filename || ':' || md5(content), ',' ORDER BY filename) FROM "
+                               "read_blob('" + v1_.string() + "/**/*.parquet')");
+    return rows.ok() ? rows->rows[0][0].value_or("") : rows.status().message();
+  }
+
+  Migration ParseManifest(const std::string& text) {
+    auto m = ParseMigration(text, "m.yaml");
+    EXPECT_TRUE(m.ok()) << m.status().message();
+    return *m;
+  }
+
+  dataset::BackfillReport Backfill(const Migration& m) {
+    auto report = dataset::Backfill(m, locations_, *engine_, *store_, nullptr);
+    EXPECT_TRUE(report.ok()) << report.status().message();
+    return report.ok() ? *report : dataset::BackfillReport{};
+  }
+
+  dataset::VerifyReport Verify(const Migration& m) {
+    auto report = dataset::Verify(m, locations_, *engine_, *store_, 5);
+    EXPECT_TRUE(report.ok()) << report.status().message();
+    return report.ok() ? *report : dataset::VerifyReport{};
+  }
+
+  static const dataset::Check* Find(const dataset::VerifyReport& r, const std::string& name) {
+    for (const auto& c : r.checks) {
+      if (c.name == name && !c.passed) return &c;
+    }
+    return nullptr;
+  }
+
+  std::string StagedFile(const std::string& day) {
+    return (v2_ / ".skein-staging" / ("dt=" + day) / "data.parquet").string();
+  }
+
+  // Replaces a staged partition's file by the result of `select` over it.
+  void Tamper(const std::string& day, const std::string& select, const std::string& where = "true") {
+    std::string file = StagedFile(day);
+    Status done = engine_->Execute("COPY (" + select + " FROM read_parquet('" + file + "') WHERE " + where + ") TO '" +
+                                   file + ".new' (FORMAT parquet)");
+    ASSERT_TRUE(done.ok()) << done.message();
+    fs::rename(file + ".new", file);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqlEngine> engine_;
+  std::unique_ptr<Store> store_;
+  fs::path v1_, v2_;
+  dataset::Locations locations_;
+  std::string v1_checksum_;
+};
+
+TEST_F(DatasetTest, PlansTheTransformFromTheColumnOps) {
+  Migration m = ParseManifest(Manifest());
+  Schema v1{{{"user_id", "BIGINT"}, {"email", "VARCHAR"}, {"score", "BIGINT"}, {"dt", "DATE"}}};
+  auto t = dataset::PlanTransform(m, v1);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  std::vector<std::string> names;
+  for (const auto& c : t->columns) names.push_back(c.name + " " + c.type);
+  EXPECT_EQ(names, (std::vector<std::string>{"account_id BIGINT", "email VARCHAR", "score DOUBLE", "dt DATE",
+                                             "tier VARCHAR"}));
+  EXPECT_EQ(t->columns[2].expression, "CAST((score * 1.0) AS DOUBLE)");
+  EXPECT_EQ(t->key_v2, (std::vector<std::string>{"account_id", "dt"}));  // the key is per partition
+}
+
+TEST_F(DatasetTest, StagesVerifiesAndPublishesEveryPartition) {
+  Migration m = ParseManifest(Manifest());
+  dataset::BackfillReport backfill = Backfill(m);
+  EXPECT_EQ(backfill.partitions.size(), 3u);
+  EXPECT_EQ(backfill.rows, 300);
+  dataset::VerifyReport report = Verify(m);
+  EXPECT_TRUE(report.passed()) << report.ToText();
+  EXPECT_EQ(report.v2_rows, 300);
+  EXPECT_FALSE(fs::exists(v2_ / "dt=2024-01-01")) << "nothing is published before Publish";
+  ASSERT_TRUE(dataset::Publish(m, locations_, *engine_, *store_).ok());
+  EXPECT_FALSE(fs::exists(v2_ / ".skein-staging"));
+  auto rows = engine_->Query("SELECT count(*), count(DISTINCT account_id), sum(CASE WHEN tier = 'high' THEN 1 END) "
+                             "FROM read_parquet('" + v2_.string() + "/**/*.parquet', hive_partitioning = true)");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ(rows->rows[0], (std::vector<Value>{"300", "100", "120"}));
+  EXPECT_EQ(dataset::RunState(m, *store_).value(), "published");
+}
+
+TEST_F(DatasetTest, ARerunSkipsWhatIsStagedAndRedoesOnlyWhatIsMissing) {
+  Migration m = ParseManifest(Manifest());
+  Backfill(m);
+  dataset::BackfillReport again = Backfill(m);
+  EXPECT_EQ(again.skipped, 3);
+  // A crash that lost one partition's file (or left a foreign one): only that partition is redone.
+  fs::remove(StagedFile("2024-01-02"));
+  dataset::BackfillReport third = Backfill(m);
+  EXPECT_EQ(third.skipped, 2);
+  EXPECT_EQ(third.rows, 300);
+  EXPECT_TRUE(Verify(m).passed());
+}
+
+TEST_F(DatasetTest, VerificationCatchesADroppedRow) {
+  Migration m = ParseManifest(Manifest());
+  Backfill(m);
+  Tamper("2024-01-02", "SELECT *", "account_id <> 42");
+  dataset::VerifyReport report = Verify(m);
+  EXPECT_FALSE(report.passed());
+  ASSERT_NE(Find(report, "counts"), nullptr);
+  EXPECT_EQ(Find(report, "counts")->partition, "2024-01-02");
+  ASSERT_NE(Find(report, "key_diff"), nullptr);
+  EXPECT_NE(Find(report, "key_diff")->detail.find("1 missing"), std::string::npos) << Find(report, "key_diff")->detail;
+  EXPECT_NE(Find(report, "key_diff")->detail.find("(42, 2024-01-02)"), std::string::npos);
+  EXPECT_EQ(dataset::RunState(m, *store_).value(), "failed");
+  EXPECT_EQ(dataset::Publish(m, locations_, *engine_, *store_).code(), StatusCode::kConflict);
+  EXPECT_FALSE(fs::exists(v2_ / "dt=2024-01-01")) << "a failed verification never publishes";
+}
+
+TEST_F(DatasetTest, VerificationCatchesAChangedValueWithEqualCounts) {
+  Migration m = ParseManifest(Manifest());
+  Backfill(m);
+  Tamper("2024-01-03", "SELECT * REPLACE (CASE WHEN account_id = 7 THEN 'x@y' ELSE email END AS email)");
+  dataset::VerifyReport report = Verify(m);
+  EXPECT_EQ(Find(report, "counts"), nullptr);
+  ASSERT_NE(Find(report, "checksum"), nullptr);
+  ASSERT_NE(Find(report, "key_diff"), nullptr);
+  EXPECT_NE(Find(report, "key_diff")->detail.find("1 changed"), std::string::npos);
+}
+
+TEST_F(DatasetTest, VerificationCatchesNewNullsAndDuplicateKeys) {
+  Migration m = ParseManifest(Manifest());
+  Backfill(m);
+  Tamper("2024-01-01", "SELECT * REPLACE (CASE WHEN account_id = 3 THEN NULL ELSE tier END AS tier)");
+  Tamper("2024-01-02", "SELECT * REPLACE (CASE WHEN account_id = 5 THEN 6 ELSE account_id END AS account_id)");
+  dataset::VerifyReport report = Verify(m);
+  ASSERT_NE(Find(report, "null_counts"), nullptr);
+  EXPECT_NE(Find(report, "null_counts")->detail.find("tier: 1 NULLs, expected 0"), std::string::npos);
+  ASSERT_NE(Find(report, "keys"), nullptr);
+  EXPECT_NE(Find(report, "keys")->detail.find("v2 has duplicate keys, e.g. (6, 2024-01-02)"), std::string::npos)
+      << Find(report, "keys")->detail;
+}
+
+TEST_F(DatasetTest, AFailingCastStopsTheBackfillAndNamesThePartition) {
+  Migration m = ParseManifest(Manifest("    - {from: email, to: email, type: INTEGER}\n"));
+  auto report = dataset::Backfill(m, locations_, *engine_, *store_, nullptr);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(report.status().message().find("partition 2024-01-01"), std::string::npos) << report.status().message();
+  EXPECT_NE(report.status().message().find("u0@x.org"), std::string::npos) << "the failing value is shown";
+  EXPECT_FALSE(fs::exists(v2_ / "dt=2024-01-01"));
+}
+
+TEST_F(DatasetTest, PublishingWaitsForTheApprovalTheManifestAsksFor) {
+  Migration m = ParseManifest(Manifest("", "required"));
+  Backfill(m);
+  ASSERT_TRUE(Verify(m).passed());
+  Status early = dataset::Publish(m, locations_, *engine_, *store_);
+  EXPECT_EQ(early.code(), StatusCode::kConflict);
+  EXPECT_NE(early.message().find("needs an approval"), std::string::npos);
+  ASSERT_TRUE(dataset::Approve(m, *store_, "alice").ok());
+  ASSERT_TRUE(dataset::Publish(m, locations_, *engine_, *store_).ok());
+  EXPECT_TRUE(fs::exists(v2_ / "dt=2024-01-03" / "data.parquet"));
+}
+
+TEST_F(DatasetTest, RollbackRemovesWhatWasPublishedAndStaged) {
+  Migration m = ParseManifest(Manifest());
+  Backfill(m);
+  Verify(m);
+  ASSERT_TRUE(dataset::Publish(m, locations_, *engine_, *store_).ok());
+  EXPECT_EQ(dataset::Backfill(m, locations_, *engine_, *store_, nullptr).status().code(), StatusCode::kConflict);
+  ASSERT_TRUE(dataset::Rollback(m, locations_, *engine_, *store_).ok());
+  EXPECT_FALSE(fs::exists(v2_ / "dt=2024-01-01"));
+  EXPECT_FALSE(fs::exists(v2_ / ".skein-staging"));
+  EXPECT_EQ(dataset::RunState(m, *store_).value(), "none");
+  EXPECT_TRUE(store_->ListDataPartitions("profiles")->empty());
+}
+
+TEST_F(DatasetTest, WritesADuckDbTableInOneTransactionPerPartition) {
+  locations_.v2 = DatasetLocation::Parse("duckdb:" + (dir_.path() / "v2.duckdb").string() + "#core.profiles_v2").value();
+  Migration m = ParseManifest(Manifest());
+  EXPECT_EQ(Backfill(m).rows, 300);
+  EXPECT_EQ(Backfill(m).skipped, 3);
+  EXPECT_TRUE(Verify(m).passed());
+  ASSERT_TRUE(dataset::Publish(m, locations_, *engine_, *store_).ok());
+  auto name = engine_->TableName(locations_.v2);
+  ASSERT_TRUE(name.ok());
+  auto rows = engine_->Query("SELECT count(*) FROM " + *name);
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ(rows->rows[0][0], "300");
+  ASSERT_TRUE(dataset::Rollback(m, locations_, *engine_, *store_).ok());
+  EXPECT_FALSE(engine_->Query("SELECT count(*) FROM " + *name).ok());
+}
+
+}  // namespace
+}  // namespace skein
