@@ -271,8 +271,12 @@ void Parser::ParseInsert(size_t start) {
     if (Op(")")) ++pos_;
   }
   if (Kw() == Keyword::kBY && Kw(1) == Keyword::kNAME) pos_ += 2;
-  Statement& statement = out_.statements.back();
-  if (StartsQuery(0) || Op("(")) statement.query = ParseQuery(-1);
+  // ParseQuery may add statements (WITH .. INSERT nested in the source): index after it returns.
+  size_t statement = out_.statements.size() - 1;
+  if (StartsQuery(0) || Op("(")) {
+    int query = ParseQuery(-1);
+    out_.statements[statement].query = query;
+  }
   if (!AtEnd() && !Op(";")) ScanExpr(block, Clause::kOther, 0);  // ON CONFLICT, RETURNING
   out_.statements.back().span = SpanFrom(start);
 }

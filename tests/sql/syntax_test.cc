@@ -171,3 +171,20 @@ TEST(Dialect, ParsesNamesAndComparesWithCaseRules) {
 
 }  // namespace
 }  // namespace skein::sql
+
+namespace skein::sql {
+namespace {
+
+// Found by the fuzzer: an INSERT whose source query holds another INSERT (WITH .. INSERT) added a
+// statement while the outer INSERT still held a reference into the statement list.
+TEST(Syntax, AnInsertInsideAnInsertSourceKeepsBothStatements) {
+  std::string sql;
+  for (int i = 0; i < 40; ++i) sql += "INSERT INTO t" + std::to_string(i) + " WITH c AS (SELECT 1) ";
+  sql += "SELECT 1";
+  SqlSyntax s = ParseSql(sql, Dialect::kAnsi);
+  ASSERT_GE(s.statements.size(), 2u);
+  EXPECT_GE(s.statements.front().query, 0);
+}
+
+}  // namespace
+}  // namespace skein::sql
