@@ -45,5 +45,6 @@ void AddDiscoverCommand(CLI::App& app, GlobalOptions& global);   // cmd_discover
 void AddPlanCommands(CLI::App& app, GlobalOptions& global);      // cmd_plan.cc (plan, manifest check)
 void AddRewriteCommand(CLI::App& app, GlobalOptions& global);    // cmd_rewrite.cc
 void AddDataCommands(CLI::App& app, GlobalOptions& global);      // cmd_data.cc
+void AddDataDiffCommand(CLI::App& data, GlobalOptions& global);  // cmd_data_diff.cc (`data diff`)
 
 }  // namespace skein

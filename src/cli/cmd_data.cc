@@ -1,4 +1,5 @@
-// `skein data plan|run|verify|approve|publish|rollback MIGRATION`: the data side of a migration
+// `skein data plan|run|verify|approve|publish|rollback MIGRATION` (and `skein data diff`, in
+// cmd_data_diff.cc): the data side of a migration
 // (dataset/). v1 and v2 are found through the catalog (each dataset's skein.dev/location), or
 // given with --from-location / --to-location.
 #include <filesystem>
@@ -214,6 +215,8 @@ void AddDataCommands(CLI::App& app, GlobalOptions& global) {
     OrFail(dataset::Rollback(s.migration, s.locations, *s.engine, *s.store));
     std::cout << "rolled back " << s.locations.v2.ToString() << "\n";
   });
+
+  AddDataDiffCommand(*data, global);  // cmd_data_diff.cc
 }
 
 }  // namespace skein

@@ -22,17 +22,41 @@ class DuckDbEngine final : public SqlEngine {
 
   Result<RowSet> Query(std::string_view sql) override { return db_.Query(std::string(sql)); }
   Status Execute(std::string_view sql) override { return db_.Query(std::string(sql)).status(); }
-  Status Scan(std::string_view sql, size_t batch_rows, const std::function<Status(const RowSet&)>& sink) override {
+  Status Scan(std::string_view sql, size_t batch_rows,
+              const std::function<Status(const RowSet&)>& sink) override {
     return db_.Scan(std::string(sql), batch_rows, sink);
   }
   Status Append(const std::vector<std::string>& table, const RowSet& rows) override {
-    if (table.size() == 2) return db_.Append("", table[0], table[1], rows);
-    if (table.size() == 3) return db_.Append(table[0], table[1], table[2], rows);
-    return Status::InvalidInput("a table name of 2 or 3 parts, not " + Join(table, "."));
+    if (table.size() != 2 && table.size() != 3) {
+      return Status::InvalidInput("a table name of 2 or 3 parts, not " + Join(table, "."));
+    }
+    // All or nothing, as PostgreSQL's COPY: the appender flushes the rows before a bad value, so
+    // it runs in a transaction, ours unless the caller has one open (then its rollback is theirs).
+    bool own = !in_transaction_;
+    if (own) RETURN_IF_ERROR(Begin());
+    Status status = table.size() == 2 ? db_.Append("", table[0], table[1], rows)
+                                      : db_.Append(table[0], table[1], table[2], rows);
+    if (!own) return status;
+    if (!status.ok()) {
+      (void)Rollback();
+      return status;
+    }
+    return Commit();
   }
-  Status Begin() override { return Execute("BEGIN TRANSACTION"); }
-  Status Commit() override { return Execute("COMMIT"); }
-  Status Rollback() override { return Execute("ROLLBACK"); }
+  // A failed BEGIN would abort an open transaction in DuckDB: the engine keeps track instead.
+  Status Begin() override {
+    RETURN_IF_ERROR(Execute("BEGIN TRANSACTION"));
+    in_transaction_ = true;
+    return Status::Ok();
+  }
+  Status Commit() override {
+    in_transaction_ = false;  // a failed COMMIT ends the transaction too
+    return Execute("COMMIT");
+  }
+  Status Rollback() override {
+    in_transaction_ = false;
+    return Execute("ROLLBACK");
+  }
 
   Result<std::string> TableName(const DatasetLocation& location) override {
     if (location.format != DatasetLocation::Format::kDuckDb) {
@@ -80,6 +104,7 @@ class DuckDbEngine final : public SqlEngine {
 
   DuckDb db_;
   std::map<std::string, std::string> attached_;  // canonical path -> catalog alias
+  bool in_transaction_ = false;
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 // The PostgreSQL SqlEngine (see engine.h), over pg/'s libpq wrapper. Scans read through a
 // cursor a batch at a time; appends go through COPY FROM STDIN in text format.
+#include <algorithm>
+
 #include "base/text.h"
 #include "data/engine.h"
 #include "data/postgres_schema.h"
@@ -67,12 +69,15 @@ class PostgresEngine final : public SqlEngine {
   }
   Status Execute(std::string_view sql) override { return conn_.Exec(sql).status(); }
 
-  Status Scan(std::string_view sql, size_t batch_rows, const std::function<Status(const RowSet&)>& sink) override {
+  Status Scan(std::string_view sql, size_t batch_rows,
+              const std::function<Status(const RowSet&)>& sink) override {
     // A cursor lives in a transaction: one of ours unless the caller has one open.
     bool own = !in_transaction_;
     if (own) RETURN_IF_ERROR(Begin());
+    batch_rows = std::max<size_t>(batch_rows, 1);  // FETCH 0 would re-read the current row
     std::string cursor = "skein_scan_" + std::to_string(++cursors_);
     Status status = conn_.Exec("DECLARE " + cursor + " NO SCROLL CURSOR FOR " + std::string(sql)).status();
+    bool declared = status.ok();
     while (status.ok()) {
       Result<pg::PgResult> batch = conn_.Exec("FETCH " + std::to_string(batch_rows) + " FROM " + cursor);
       if (!batch.ok()) {
@@ -83,7 +88,11 @@ class PostgresEngine final : public SqlEngine {
       status = sink(RowsOf(*batch));
       if (batch->rows() < static_cast<int>(batch_rows)) break;
     }
-    if (status.ok()) status = conn_.Exec("CLOSE " + cursor).status();
+    if (status.ok()) {
+      status = conn_.Exec("CLOSE " + cursor).status();
+    } else if (declared && !own) {
+      (void)conn_.Exec("CLOSE " + cursor);  // a sink's error leaves the caller's transaction usable
+    }
     if (own) {
       if (status.ok()) return Commit();
       (void)Rollback();
