@@ -99,6 +99,17 @@ Result<nlohmann::json> LoadRun(Store& store, const std::string& migration) {
   return run;
 }
 
+Result<std::map<std::string, nlohmann::json>> LoadPartitions(Store& store, const std::string& migration) {
+  ASSIGN_OR_RETURN(std::vector<DataPartitionRecord> records, store.ListDataPartitions(migration));
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& r : records) {
+    nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+    if (!body.is_object()) return Status::Internal("the store's partition record " + r.partition + " is not JSON");
+    out.emplace(r.partition, std::move(body));
+  }
+  return out;
+}
+
 Status SaveRun(Store& store, const std::string& migration, const nlohmann::json& run) {
   return store.PutDataRun({migration, run.dump()});
 }
@@ -114,22 +125,6 @@ Result<Transform> TransformFor(const Migration& migration, const Locations& loca
 using namespace internal;
 
 namespace {
-
-struct PartitionRecord {
-  std::string state;  // "staged", "published"
-  std::string source_checksum;
-  std::string target_checksum;
-};
-
-std::optional<PartitionRecord> FindRecord(const std::vector<DataPartitionRecord>& records, const std::string& key) {
-  for (const auto& r : records) {
-    if (r.partition != key) continue;
-    nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
-    if (!body.is_object()) return std::nullopt;
-    return PartitionRecord{body.value("state", ""), body.value("source_checksum", ""), body.value("target_checksum", "")};
-  }
-  return std::nullopt;
-}
 
 // Files: COPY to a temporary name in the partition's staging folder, then rename it into place.
 Status StageFiles(SqlEngine& engine, const Locations& locations, const Transform& t, const Partition& p,
@@ -190,7 +185,7 @@ Result<BackfillReport> Backfill(const Migration& migration, const Locations& loc
   ASSIGN_OR_RETURN(std::string v1, engine.Relation(locations.v1));
   if (!WritesFiles(locations)) RETURN_IF_ERROR(CreateStagingTable(engine, locations, t));
   ASSIGN_OR_RETURN(std::vector<Partition> partitions, ListPartitions(engine, t, v1));
-  ASSIGN_OR_RETURN(std::vector<DataPartitionRecord> records, store.ListDataPartitions(migration.name));
+  ASSIGN_OR_RETURN(auto records, LoadPartitions(store, migration.name));
 
   BackfillReport report;
   for (size_t i = 0; i < partitions.size(); ++i) {
@@ -202,11 +197,11 @@ Result<BackfillReport> Backfill(const Migration& migration, const Locations& loc
       return source.status().WithContext(migration.from + " partition " + p.Key() + " through the transform");
     }
     outcome.source_checksum = *source;
-    std::optional<PartitionRecord> record = FindRecord(records, p.Key());
-    if (record && record->source_checksum == *source) {
+    auto record = records.find(p.Key());
+    if (record != records.end() && record->second.value("source_checksum", "") == *source) {
       ASSIGN_OR_RETURN(std::string staged, StagedRelation(engine, locations, t, &p));
       Result<std::string> target = Checksum(engine, t, "SELECT * FROM " + staged);
-      if (target.ok() && *target == record->target_checksum) {
+      if (target.ok() && *target == record->second.value("target_checksum", "")) {
         outcome.target_checksum = *target;
         outcome.rows = RowsOf(*target);
         outcome.skipped = true;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,11 @@ int64_t RowsOf(const std::string& checksum);
 Result<std::string> StagedRelation(SqlEngine& engine, const Locations& locations, const Transform& t,
                                    const Partition* p);
 
-// The run record: {"state", "approved_by", "partitions_published": [...]}.
+// A migration's partition records, by partition key: {"state", "rows", "source_checksum",
+// "target_checksum"}.
+Result<std::map<std::string, nlohmann::json>> LoadPartitions(Store& store, const std::string& migration);
+
+// The run record: {"state", "approved_by", "verify"}.
 Result<nlohmann::json> LoadRun(Store& store, const std::string& migration);
 Status SaveRun(Store& store, const std::string& migration, const nlohmann::json& run);
 

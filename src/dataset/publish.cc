@@ -9,17 +9,6 @@ using namespace internal;
 
 namespace {
 
-Result<std::vector<std::pair<std::string, nlohmann::json>>> Partitions(Store& store, const std::string& migration) {
-  ASSIGN_OR_RETURN(std::vector<DataPartitionRecord> records, store.ListDataPartitions(migration));
-  std::vector<std::pair<std::string, nlohmann::json>> out;
-  for (const auto& r : records) {
-    nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
-    if (!body.is_object()) return Status::Internal("partition record " + r.partition + " is not JSON");
-    out.emplace_back(r.partition, std::move(body));
-  }
-  return out;
-}
-
 Partition PartitionOf(const std::string& key) {
   if (key == "<all>") return Partition{std::nullopt, true};
   if (key == "<null>") return Partition{std::nullopt, false};
@@ -76,7 +65,7 @@ Status Publish(const Migration& migration, const Locations& locations, SqlEngine
     }
     RETURN_IF_ERROR(engine.Commit());
   } else {
-    ASSIGN_OR_RETURN(auto parts, Partitions(store, migration.name));
+    ASSIGN_OR_RETURN(auto parts, LoadPartitions(store, migration.name));
     for (auto& [key, body] : parts) {
       if (body.value("state", "") == "published") continue;
       ASSIGN_OR_RETURN(auto paths, FilePaths(locations, t, PartitionOf(key)));
@@ -110,7 +99,7 @@ Status Rollback(const Migration& migration, const Locations& locations, SqlEngin
     }
   } else {
     ASSIGN_OR_RETURN(Transform t, TransformFor(migration, locations, engine));
-    ASSIGN_OR_RETURN(auto parts, Partitions(store, migration.name));
+    ASSIGN_OR_RETURN(auto parts, LoadPartitions(store, migration.name));
     for (auto& [key, body] : parts) {
       if (body.value("state", "") != "published") continue;
       ASSIGN_OR_RETURN(auto paths, FilePaths(locations, t, PartitionOf(key)));

@@ -96,15 +96,13 @@ Result<std::vector<int64_t>> NullCounts(SqlEngine& engine, const Transform& t, c
   return out;
 }
 
-Result<Schema> StagedSchema(SqlEngine& engine, const Locations& locations, const std::string& relation) {
-  if (engine.kind() == EngineKind::kDuckDb) {
-    ASSIGN_OR_RETURN(RowSet rows, engine.Query("DESCRIBE SELECT * FROM " + relation));
-    Schema schema;
-    for (const auto& row : rows.rows) schema.columns.push_back({row[0].value_or(""), row[1].value_or("")});
-    return schema;
-  }
+// The staged v2's schema, read as any dataset's: the staging folder or the staging table.
+Result<Schema> StagedSchema(const Locations& locations) {
   ASSIGN_OR_RETURN(std::unique_ptr<Warehouse> warehouse, OpenDuckDbWarehouse());
-  return warehouse->ReadSchema(StagingTable(locations));
+  if (!WritesFiles(locations)) return warehouse->ReadSchema(StagingTable(locations));
+  DatasetLocation staged = locations.v2;
+  staged.path = StagingRoot(locations).string();
+  return warehouse->ReadSchema(staged);
 }
 
 }  // namespace
@@ -195,7 +193,7 @@ Result<VerifyReport> Verify(const Migration& migration, const Locations& locatio
   // The whole dataset: its schema, then the key checks and the key diff.
   Result<std::string> all = StagedRelation(engine, locations, t, nullptr);
   if (all.ok()) {
-    ASSIGN_OR_RETURN(Schema schema, StagedSchema(engine, locations, *all));
+    ASSIGN_OR_RETURN(Schema schema, StagedSchema(locations));
     std::vector<std::string> problems;
     for (const auto& c : t.columns) {
       const Column* got = schema.Find(c.name);
