@@ -53,7 +53,6 @@ Status Publish(const Migration& migration, const Locations& locations, SqlEngine
                                           : "it is " + state + ", not verified";
     return Status::Conflict(migration.name + ": v2 cannot be published: " + why);
   }
-  ASSIGN_OR_RETURN(Transform t, TransformFor(migration, locations, engine));
   if (!WritesFiles(locations)) {
     ASSIGN_OR_RETURN(std::string staging, engine.TableName(StagingTable(locations)));
     RETURN_IF_ERROR(engine.Begin());
@@ -65,6 +64,7 @@ Status Publish(const Migration& migration, const Locations& locations, SqlEngine
     }
     RETURN_IF_ERROR(engine.Commit());
   } else {
+    ASSIGN_OR_RETURN(Transform t, TransformFor(migration, locations, engine));  // partition folder names
     ASSIGN_OR_RETURN(auto parts, LoadPartitions(store, migration.name));
     for (auto& [key, body] : parts) {
       if (body.value("state", "") == "published") continue;
