@@ -106,7 +106,8 @@ std::string CheckSchema(std::string_view value) {
 }
 
 std::string CheckLocation(std::string_view value) {
-  static const char* kSchemes[] = {"parquet:", "csv:", "json:", "duckdb:", "postgresql://", "postgres://"};
+  static const char* kSchemes[] = {
+      "parquet:", "csv:", "json:", "avro:", "duckdb:", "postgresql://", "postgres://"};
   for (const char* scheme : kSchemes) {
     std::string_view prefix(scheme);
     if (value.substr(0, prefix.size()) != prefix) continue;
@@ -120,7 +121,8 @@ std::string CheckLocation(std::string_view value) {
     }
     return {};
   }
-  return "unknown scheme in " + Quote(value) + " (expected parquet:, csv:, json:, duckdb:, postgresql://)";
+  return "unknown scheme in " + Quote(value) +
+         " (expected parquet:, csv:, json:, avro:, duckdb:, postgresql://)";
 }
 
 std::string CheckProduces(std::string_view value) {

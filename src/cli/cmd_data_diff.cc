@@ -2,7 +2,7 @@
 //  [--tolerance col=X ...] [--examples N] [--json] [--method auto|join|checksum]`:
 // a key-based diff of two datasets (data/diff.h), printed for people or as JSON.
 //
-// A and B are dataset locations (parquet:PATH, csv:PATH, json:PATH, duckdb:FILE#schema.table,
+// A and B are dataset locations (parquet:PATH, csv:PATH, json:PATH, avro:PATH, duckdb:FILE#schema.table,
 // postgresql://...#schema.table, or a path with a known extension) or dataset ids of the catalog,
 // whose skein.dev/location is diffed. Exit codes: 0 equal, 1 different, 2 bad input (a location
 // or column that does not resolve, a NULL or duplicate key).

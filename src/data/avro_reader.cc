@@ -1070,7 +1070,7 @@ Status ReadAvroRows(const std::string& path, size_t batch_rows,
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> AvroFiles(const std::string& path_or_folder_or_glob) {
+Result<AvroFileSet> ReadAvroFileSet(const std::string& path_or_folder_or_glob) {
   const std::string& location = path_or_folder_or_glob;
   std::vector<std::string> files;
   std::error_code ec;
@@ -1094,7 +1094,12 @@ Result<std::vector<std::string>> AvroFiles(const std::string& path_or_folder_or_
                                   "'s: " + difference);
     }
   }
-  return files;
+  return AvroFileSet{std::move(files), std::move(first)};
+}
+
+Result<std::vector<std::string>> AvroFiles(const std::string& path_or_folder_or_glob) {
+  ASSIGN_OR_RETURN(AvroFileSet set, ReadAvroFileSet(path_or_folder_or_glob));
+  return std::move(set.files);
 }
 
 }  // namespace skein

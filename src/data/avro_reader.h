@@ -60,11 +60,19 @@ Result<Schema> ReadAvroSchema(const std::string& path);
 Status ReadAvroRows(const std::string& path, size_t batch_rows,
                     const std::function<Status(const RowSet&)>& sink);
 
+// The Avro files a location names and their common schema.
+struct AvroFileSet {
+  std::vector<std::string> files;  // sorted by path, at least one
+  Schema schema;
+};
+
 // The Avro files a location names, sorted by path: the file itself; every *.avro file below a
 // folder (recursively, skipping folders whose name starts with '.'); or the files a glob matches
 // (glob(3) syntax, no '**'). Every file's schema is read and must equal the first file's (same
 // column names and types, in order): InvalidInput naming the first file that differs and how.
 // NotFound when nothing is there.
+Result<AvroFileSet> ReadAvroFileSet(const std::string& path_or_folder_or_glob);
+// ReadAvroFileSet's files only.
 Result<std::vector<std::string>> AvroFiles(const std::string& path_or_folder_or_glob);
 
 }  // namespace skein

@@ -1,9 +1,11 @@
 // The DuckDB SqlEngine (see engine.h): an in-memory database that reads files through table
-// functions and ATTACHes DuckDB database files under a name of its own, one per file.
+// functions, ATTACHes DuckDB database files under a name of its own, one per file, and loads Avro
+// files (which this DuckDB cannot read) into temporary tables through data/avro_reader.h.
 #include <filesystem>
 #include <map>
 
 #include "base/text.h"
+#include "data/avro_reader.h"
 #include "data/duckdb_conn.h"
 #include "data/engine.h"
 #include "data/sql_text.h"
@@ -12,6 +14,17 @@ namespace skein {
 namespace {
 
 using duckdb_internal::DuckDb;
+
+// Rows per batch read from an Avro file and appended: the load holds one batch in memory.
+constexpr size_t kAvroBatchRows = 10000;
+
+// The key a file, folder or glob is remembered under.
+std::string PathKey(const std::string& path) {
+  std::error_code ec;
+  // Absolute first: a relative path's canonical form changes once the file exists.
+  std::string key = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec).string();
+  return ec || key.empty() ? path : key;
+}
 
 class DuckDbEngine final : public SqlEngine {
  public:
@@ -59,6 +72,10 @@ class DuckDbEngine final : public SqlEngine {
   }
 
   Result<std::string> TableName(const DatasetLocation& location) override {
+    if (location.format == DatasetLocation::Format::kAvro) {
+      return Status::InvalidInput("location '" + location.ToString() +
+                                  "' is Avro files, which skein reads but never writes");
+    }
     if (location.format != DatasetLocation::Format::kDuckDb) {
       return Status::InvalidInput("location '" + location.ToString() + "' is files, not a table");
     }
@@ -81,6 +98,8 @@ class DuckDbEngine final : public SqlEngine {
         RETURN_IF_ERROR(probe.status());
         return name;
       }
+      case DatasetLocation::Format::kAvro:
+        return LoadAvro(location);
       default:
         return duckdb_internal::FileReader(location);
     }
@@ -89,10 +108,9 @@ class DuckDbEngine final : public SqlEngine {
  private:
   // The catalog name a DuckDB file is attached under.
   Result<std::string> Attach(const std::string& path, bool create) {
-    std::error_code ec;
-    std::string key = std::filesystem::weakly_canonical(path, ec).string();
-    if (ec || key.empty()) key = path;
+    std::string key = PathKey(path);
     if (auto it = attached_.find(key); it != attached_.end()) return it->second;
+    std::error_code ec;
     if (!create && !std::filesystem::is_regular_file(path, ec)) {
       return Status::NotFound("no such DuckDB file: " + path);
     }
@@ -102,8 +120,47 @@ class DuckDbEngine final : public SqlEngine {
     return alias;
   }
 
+  // The quoted name of a temporary table holding the rows of the Avro files at `location`,
+  // loaded on first use. The load is one transaction (ours unless the caller has one open) and
+  // the table is dropped when it fails, so a bad file leaves no half-loaded table behind.
+  Result<std::string> LoadAvro(const DatasetLocation& location) {
+    std::string key = PathKey(location.path);
+    if (auto it = avro_tables_.find(key); it != avro_tables_.end()) {
+      // A caller's rollback may have taken the table away since: then it is loaded again.
+      if (db_.Query("SELECT 1 FROM " + it->second + " LIMIT 0").ok()) return it->second;
+      avro_tables_.erase(it);
+    }
+    ASSIGN_OR_RETURN(AvroFileSet avro, ReadAvroFileSet(location.path));
+    std::string table = "skein_avro_" + std::to_string(++avro_loads_);
+    std::string name = QuoteIdentifier("temp") + "." + QuoteIdentifier("main") + "." + QuoteIdentifier(table);
+    std::vector<std::string> columns;
+    for (const auto& column : avro.schema.columns) {
+      columns.push_back(QuoteIdentifier(column.name) + " " + column.type);
+    }
+    bool own = !in_transaction_;
+    if (own) RETURN_IF_ERROR(Begin());
+    Status status = Execute("CREATE TEMPORARY TABLE " + name + " (" + Join(columns, ", ") + ")");
+    for (size_t i = 0; status.ok() && i < avro.files.size(); ++i) {
+      const std::string& file = avro.files[i];
+      status = ReadAvroRows(file, kAvroBatchRows, [&](const RowSet& batch) {
+        Status appended = Append({"temp", "main", table}, batch);
+        return appended.ok() ? appended : appended.WithContext(file);
+      });
+    }
+    if (status.ok() && own) status = Commit();
+    if (!status.ok()) {
+      if (in_transaction_ && own) (void)Rollback();
+      (void)Execute("DROP TABLE IF EXISTS " + name);
+      return status.WithContext("loading " + location.ToString());
+    }
+    avro_tables_.emplace(key, name);
+    return name;
+  }
+
   DuckDb db_;
-  std::map<std::string, std::string> attached_;  // canonical path -> catalog alias
+  std::map<std::string, std::string> attached_;     // canonical path -> catalog alias
+  std::map<std::string, std::string> avro_tables_;  // canonical path or glob -> temporary table
+  int avro_loads_ = 0;
   bool in_transaction_ = false;
 };
 

@@ -1,9 +1,11 @@
-// The DuckDB warehouse: schemas of files, folders and DuckDB tables, and expression checks.
+// The DuckDB warehouse: schemas of files, folders and DuckDB tables (Avro files' from their
+// headers, through avro_reader.h), and expression checks.
 // Two in-memory databases: one reads files; the other, with file access disabled, binds the
 // manifest's expressions, so an expression cannot read or write anything.
 #include <filesystem>
 
 #include "base/text.h"
+#include "data/avro_reader.h"
 #include "data/duckdb_conn.h"
 #include "data/postgres_schema.h"
 #include "data/sql_text.h"
@@ -55,6 +57,11 @@ class DuckDbWarehouse final : public Warehouse {
         return ReadPostgresSchema(location.path, location.table);
       case DatasetLocation::Format::kDuckDb:
         return ReadDuckDbTableSchema(location);
+      case DatasetLocation::Format::kAvro: {
+        // DuckDB has no Avro reader here: the schema is the files' header (all of them agree).
+        ASSIGN_OR_RETURN(AvroFileSet avro, ReadAvroFileSet(location.path));
+        return std::move(avro.schema);
+      }
       default:
         break;
     }
@@ -175,6 +182,8 @@ std::string DatasetLocation::ToString() const {
       return "csv:" + path;
     case Format::kJson:
       return "json:" + path;
+    case Format::kAvro:
+      return "avro:" + path;
     case Format::kDuckDb:
       return "duckdb:" + path + "#" + table;
     case Format::kPostgres:

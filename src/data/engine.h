@@ -1,8 +1,9 @@
 // SqlEngine: one connection to an engine that runs SQL over datasets. DuckDB is the embedded
 // default (it reads Parquet, CSV and JSON files and folders, and DuckDB database files, ATTACHed
-// on demand); PostgreSQL runs SQL over its own tables through libpq. Everything the data side
-// does (materialize, verify, diff, publish) is SQL sent through this interface, so the same code
-// drives both engines; the few places where their SQL differs ask `kind()`.
+// on demand; Avro files are loaded into a temporary table, see Relation); PostgreSQL runs SQL
+// over its own tables through libpq. Everything the data side does (materialize, verify, diff,
+// publish) is SQL sent through this interface, so the same code drives both engines; the few
+// places where their SQL differs ask `kind()`.
 //
 // Values cross the interface as text (the engine's own cast to VARCHAR/text), NULL as nullopt.
 // Identifiers and literals that reach SQL go through data/sql_text.h first.
@@ -61,12 +62,15 @@ class SqlEngine {
 
   // The quoted name of the table `location` (a DuckDB-file or PostgreSQL table) names, ready to
   // be created or written: a DuckDB file is ATTACHed (and created when missing). InvalidInput
-  // for a file location, which is written with COPY instead.
+  // for a file location, which is written with COPY instead, and for Avro, which is never written.
   virtual Result<std::string> TableName(const DatasetLocation& location) = 0;
 
   // The FROM item that reads `location` in this engine: read_parquet([...], hive_partitioning
   // = true), a quoted table name, ... InvalidInput when this engine cannot read that location
-  // (a file from PostgreSQL); NotFound when nothing is there.
+  // (a file from PostgreSQL); NotFound when nothing is there. DuckDB reads Avro files by loading
+  // them, on the first call for that location, into a temporary table of this engine object
+  // (later calls reuse it, so later changes to the files are not seen); a truncated or corrupt
+  // file is an error naming it, and leaves no table behind.
   virtual Result<std::string> Relation(const DatasetLocation& location) = 0;
 };
 

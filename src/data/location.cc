@@ -46,6 +46,8 @@ bool FormatFromExtension(std::string_view path, DatasetLocation::Format& format)
     format = DatasetLocation::Format::kCsv;
   } else if (EndsWith(path, ".json") || EndsWith(path, ".jsonl") || EndsWith(path, ".ndjson")) {
     format = DatasetLocation::Format::kJson;
+  } else if (EndsWith(path, ".avro")) {
+    format = DatasetLocation::Format::kAvro;
   } else {
     return false;
   }
@@ -76,6 +78,7 @@ Result<DatasetLocation> DatasetLocation::Parse(std::string_view text) {
   } kPrefixes[] = {{"parquet:", Format::kParquet},
                    {"csv:", Format::kCsv},
                    {"json:", Format::kJson},
+                   {"avro:", Format::kAvro},
                    {"duckdb:", Format::kDuckDb}};
   for (const auto& [prefix, format] : kPrefixes) {
     if (!StartsWith(location, prefix)) continue;
@@ -93,9 +96,10 @@ Result<DatasetLocation> DatasetLocation::Parse(std::string_view text) {
     out.path = std::string(location);
     return out;
   }
-  return Status::InvalidInput("unknown dataset location '" + std::string(location) +
-                              "' (expected parquet:PATH, csv:PATH, json:PATH, duckdb:FILE#schema.table or "
-                              "postgresql://...#schema.table)");
+  return Status::InvalidInput(
+      "unknown dataset location '" + std::string(location) +
+      "' (expected parquet:PATH, csv:PATH, json:PATH, avro:PATH, duckdb:FILE#schema.table or "
+      "postgresql://...#schema.table)");
 }
 
 namespace {

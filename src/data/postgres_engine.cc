@@ -136,6 +136,12 @@ class PostgresEngine final : public SqlEngine {
   }
 
   Result<std::string> Relation(const DatasetLocation& location) override {
+    if (location.format == DatasetLocation::Format::kAvro) {
+      return Status::InvalidInput(
+          "PostgreSQL cannot read Avro files; '" + location.ToString() +
+          "' is read with DuckDB (a migration from Avro writes v2 as Parquet files or "
+          "a DuckDB table)");
+    }
     ASSIGN_OR_RETURN(std::string name, TableName(location));
     Result<pg::PgResult> probe = conn_.Exec("SELECT 1 FROM " + name + " LIMIT 0");
     if (!probe.ok() && probe.status().message().find("does not exist") != std::string::npos) {

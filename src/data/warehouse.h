@@ -29,17 +29,20 @@ struct Schema {
 
 // Parsed `skein.dev/location`:
 //   parquet:PATH | csv:PATH | json:PATH   a file, a glob, or a (Hive-partitioned) folder
+//   avro:PATH                             an Avro object container file, a glob, or a folder of
+//                                         .avro files, all of one schema; read-only (skein never
+//                                         writes Avro), and folder names add no Hive columns
 //   duckdb:FILE#schema.table              a table in a DuckDB database file
 //   postgresql://...#schema.table         a PostgreSQL table
 // Relative paths resolve against the working folder.
 struct DatasetLocation {
-  enum class Format { kParquet, kCsv, kJson, kDuckDb, kPostgres };
+  enum class Format { kParquet, kCsv, kJson, kAvro, kDuckDb, kPostgres };
   Format format = Format::kParquet;
   std::string path;   // file, glob, folder, database file or connection URL
   std::string table;  // for kDuckDb and kPostgres: "schema.table"
 
   // Reads a location; a bare path whose extension says its format (.parquet, .csv, .tsv, .json,
-  // .jsonl, .ndjson) needs no prefix. InvalidInput naming the text otherwise.
+  // .jsonl, .ndjson, .avro) needs no prefix. InvalidInput naming the text otherwise.
   static Result<DatasetLocation> Parse(std::string_view text);
   // The location as Parse reads it, with a PostgreSQL password replaced by "***".
   std::string ToString() const;

@@ -1,6 +1,8 @@
 // Avro files as a dataset source: schemas mapped to DuckDB types, rows as text values, folders and
-// globs, and bad files. The files are written by libavro's own writer; one test loads the rows
-// into DuckDB and checks the typed values with SQL.
+// globs, and bad files; then `avro:` as a dataset location: its schema through the warehouse, its
+// rows through the DuckDB engine's Relation, and `skein data diff` of Avro against Parquet. The
+// files are written by libavro's own writer; one test loads the rows into DuckDB and checks the
+// typed values with SQL.
 #include "data/avro_reader.h"
 
 #include <avro.h>
@@ -14,12 +16,15 @@
 #include <optional>
 #include <sstream>
 
+#include "data/engine.h"
+#include "data/warehouse.h"
 #include "tests/support/test_support.h"
 
 namespace skein {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Contains;
 using testing::TempDir;
 
 std::string ReadBytes(const fs::path& path) {
@@ -839,6 +844,257 @@ TEST(AvroReader, RowsLoadIntoDuckDbWithTheirTypes) {
             (std::vector<std::string>{"500", "O'Brien", "0f8fad5b-d9cb-469f-a165-70867728950e", "UUID"}));
   EXPECT_EQ(db.Row("SELECT items FROM orders WHERE id = 42"),
             (std::vector<std::string>{R"(["apple","42"])"}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// `avro:` as a dataset location.
+
+const char* kEvents = R"({"type": "record", "name": "Event", "fields": [
+  {"name": "id", "type": "long"}, {"name": "name", "type": ["null", "string"]},
+  {"name": "day", "type": {"type": "int", "logicalType": "date"}},
+  {"name": "at", "type": ["null", {"type": "long", "logicalType": "timestamp-micros"}]},
+  {"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2}},
+  {"name": "ref", "type": {"type": "string", "logicalType": "uuid"}},
+  {"name": "payload", "type": "bytes"}]})";
+
+const char* kEventTypes =
+    "id BIGINT, name VARCHAR, day DATE, at TIMESTAMP, price DECIMAL(10,2), ref UUID, payload BLOB";
+
+// Events first..first+count-1. Event i: name "e<i>" (NULL when i % 3 == 0), day 2024-01-01 + i,
+// at 2024-03-01 00:00:00 + i seconds (NULL when i % 4 == 0), price i.25 (negative when i is odd),
+// ref ...000<i>, payload the bytes 0x00 'i'.
+void WriteEventFile(const fs::path& path, int first, int count) {
+  fs::create_directories(path.parent_path());
+  AvroWriter writer(path, kEvents);
+  for (int i = first; i < first + count; ++i) {
+    avro_value_t field = writer.Field("id");
+    avro_value_set_long(&field, i);
+    field = Branch(writer.Field("name"), i % 3 == 0 ? 0 : 1);
+    if (i % 3 != 0) avro_value_set_string(&field, ("e" + std::to_string(i)).c_str());
+    field = writer.Field("day");
+    avro_value_set_int(&field, 19723 + i);
+    field = Branch(writer.Field("at"), i % 4 == 0 ? 0 : 1);
+    if (i % 4 != 0) avro_value_set_long(&field, 1709251200000000 + int64_t{1000000} * i);
+    SetBytes(writer.Field("price"), DecimalBytes((i % 2 == 0 ? 1 : -1) * (100 * i + 25)));
+    field = writer.Field("ref");
+    char ref[37];
+    std::snprintf(ref, sizeof ref, "00000000-0000-0000-0000-%012d", i);
+    avro_value_set_string(&field, ref);
+    SetBytes(writer.Field("payload"), std::string(1, '\0') + static_cast<char>('0' + i % 10));
+    writer.Append();
+  }
+}
+
+DatasetLocation AvroLocation(const fs::path& path) {
+  return DatasetLocation::Parse("avro:" + path.string()).value();
+}
+
+std::unique_ptr<SqlEngine> DuckDbEngine() {
+  auto engine = OpenDuckDbEngine();
+  EXPECT_TRUE(engine.ok()) << engine.status().message();
+  return std::move(engine).value();
+}
+
+// The rows of `sql`, every value as text, or the error as the only cell.
+std::vector<std::vector<Value>> Rows(SqlEngine& engine, const std::string& sql) {
+  Result<RowSet> rows = engine.Query(sql);
+  if (!rows.ok()) return {{"error: " + rows.status().message()}};
+  return rows->rows;
+}
+
+// How many temporary tables the engine holds: a failed load must leave none.
+std::string TemporaryTables(SqlEngine& engine) {
+  return Rows(engine, "SELECT count(*) FROM duckdb_tables() WHERE temporary").at(0).at(0).value_or("NULL");
+}
+
+TEST(AvroLocation, TheWarehouseReadsTheSchemaFromTheFilesHeaders) {
+  TempDir dir;
+  WriteEventFile(dir.path() / "events" / "a.avro", 0, 3);
+  WriteEventFile(dir.path() / "events" / "later" / "b.avro", 3, 2);
+  auto warehouse = OpenDuckDbWarehouse();
+  ASSERT_TRUE(warehouse.ok()) << warehouse.status().message();
+
+  for (const std::string& text :
+       {"avro:" + (dir.path() / "events").string(), "avro:" + (dir.path() / "events" / "*.avro").string(),
+        (dir.path() / "events" / "a.avro").string()}) {
+    Result<Schema> schema = (*warehouse)->ReadSchema(DatasetLocation::Parse(text).value());
+    ASSERT_TRUE(schema.ok()) << text << ": " << schema.status().message();
+    EXPECT_EQ(TypesOf(*schema), kEventTypes) << text;
+  }
+}
+
+TEST(AvroLocation, TheWarehouseNamesTheFileWhoseSchemaDiffers) {
+  TempDir dir;
+  WriteEventFile(dir.path() / "events" / "a.avro", 0, 3);
+  WriteCounterFile((dir.path() / "events" / "b.avro").string(), 0, 3);
+  auto warehouse = OpenDuckDbWarehouse();
+  ASSERT_TRUE(warehouse.ok()) << warehouse.status().message();
+  Result<Schema> schema = (*warehouse)->ReadSchema(AvroLocation(dir.path() / "events"));
+  ASSERT_FALSE(schema.ok());
+  EXPECT_EQ(schema.status().code(), StatusCode::kInvalidInput);
+  EXPECT_TRUE(Contains(schema.status().message(), (dir.path() / "events" / "b.avro").string() +
+                                                      ": its schema differs from " +
+                                                      (dir.path() / "events" / "a.avro").string()))
+      << schema.status().message();
+}
+
+TEST(AvroLocation, NothingThereIsNotFound) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "empty");
+  dir.Write("empty/notes.txt", "no Avro here");
+  auto warehouse = OpenDuckDbWarehouse();
+  ASSERT_TRUE(warehouse.ok()) << warehouse.status().message();
+  auto engine = DuckDbEngine();
+  for (const fs::path& path :
+       {dir.path() / "missing", dir.path() / "empty", dir.path() / "empty" / "*.avro"}) {
+    EXPECT_EQ((*warehouse)->ReadSchema(AvroLocation(path)).status().code(), StatusCode::kNotFound) << path;
+    EXPECT_EQ(engine->Relation(AvroLocation(path)).status().code(), StatusCode::kNotFound) << path;
+  }
+  EXPECT_EQ(TemporaryTables(*engine), "0");
+}
+
+TEST(AvroLocation, TheEngineReadsTheRowsWithTheirTypesAndNulls) {
+  TempDir dir;
+  WriteEventFile(dir.path() / "events" / "a.avro", 0, 3);
+  WriteEventFile(dir.path() / "events" / "later" / "b.avro", 3, 2);
+  std::unique_ptr<SqlEngine> engine = DuckDbEngine();
+  EXPECT_EQ(OpenEngineFor(AvroLocation(dir.path() / "events")).value()->kind(), EngineKind::kDuckDb);
+  Result<std::string> relation = engine->Relation(AvroLocation(dir.path() / "events"));
+  ASSERT_TRUE(relation.ok()) << relation.status().message();
+
+  auto described = Rows(*engine,
+                        "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM "
+                        "(DESCRIBE SELECT * FROM " +
+                            *relation + ")");
+  EXPECT_EQ(described.at(0).at(0), kEventTypes);
+  auto rows = Rows(*engine, "SELECT * FROM " + *relation + " ORDER BY id");
+  ASSERT_EQ(rows.size(), 5u) << rows.at(0).at(0).value_or("");
+  EXPECT_EQ(rows[0], (std::vector<Value>{"0", std::nullopt, "2024-01-01", std::nullopt, "0.25",
+                                         "00000000-0000-0000-0000-000000000000", "\\x000"}));
+  EXPECT_EQ(rows[1], (std::vector<Value>{"1", "e1", "2024-01-02", "2024-03-01 00:00:01", "-1.25",
+                                         "00000000-0000-0000-0000-000000000001", "\\x001"}));
+  EXPECT_EQ(rows[4], (std::vector<Value>{"4", "e4", "2024-01-05", std::nullopt, "4.25",
+                                         "00000000-0000-0000-0000-000000000004", "\\x004"}));
+  // Typed, not text: date and timestamp arithmetic, an exact decimal sum, blob length.
+  EXPECT_EQ(Rows(*engine,
+                 "SELECT max(day) + 1, max(\"at\") + INTERVAL 1 HOUR, sum(price), count(name), "
+                 "count(\"at\"), max(octet_length(payload)) FROM " +
+                     *relation),
+            (std::vector<std::vector<Value>>{{"2024-01-06", "2024-03-01 01:00:03", "2.25", "3", "3", "2"}}));
+}
+
+TEST(AvroLocation, TheEngineLoadsALocationOnceAndReusesItsTable) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "counter");
+  // More rows than one load batch, in two files.
+  WriteCounterFile((dir.path() / "counter" / "a.avro").string(), 0, 15000);
+  WriteCounterFile((dir.path() / "counter" / "b.avro").string(), 15000, 10000);
+  std::unique_ptr<SqlEngine> engine = DuckDbEngine();
+  Result<std::string> first = engine->Relation(AvroLocation(dir.path() / "counter"));
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(Rows(*engine, "SELECT count(*), count(DISTINCT n), sum(n), max(text) FROM " + *first),
+            (std::vector<std::vector<Value>>{{"25000", "25000", "312487500", "row 9999"}}));
+
+  // The files are gone, yet the second call answers: it reuses what the first one loaded.
+  fs::remove_all(dir.path() / "counter");
+  Result<std::string> second = engine->Relation(AvroLocation(dir.path() / "counter"));
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(*second, *first);
+  EXPECT_EQ(Rows(*engine, "SELECT count(*) FROM " + *second), (std::vector<std::vector<Value>>{{"25000"}}));
+  EXPECT_EQ(TemporaryTables(*engine), "1");
+  // Another engine object loads on its own.
+  EXPECT_EQ(DuckDbEngine()->Relation(AvroLocation(dir.path() / "counter")).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST(AvroLocation, ALoadRolledBackWithTheCallersTransactionIsLoadedAgain) {
+  TempDir dir;
+  WriteCounterFile((dir.path() / "counter.avro").string(), 0, 10);
+  std::unique_ptr<SqlEngine> engine = DuckDbEngine();
+  ASSERT_TRUE(engine->Begin().ok());
+  Result<std::string> inside = engine->Relation(AvroLocation(dir.path() / "counter.avro"));
+  ASSERT_TRUE(inside.ok()) << inside.status().message();
+  ASSERT_TRUE(engine->Rollback().ok());
+  Result<std::string> after = engine->Relation(AvroLocation(dir.path() / "counter.avro"));
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_EQ(Rows(*engine, "SELECT count(*) FROM " + *after), (std::vector<std::vector<Value>>{{"10"}}));
+}
+
+TEST(AvroLocation, ACorruptFileIsAnErrorNamingItAndLeavesNoTableBehind) {
+  TempDir dir;
+  fs::path good = dir.path() / "counter" / "a.avro";
+  fs::path bad = dir.path() / "counter" / "b.avro";
+  fs::create_directories(good.parent_path());
+  WriteCounterFile(good.string(), 0, 100);  // loaded first, then rolled back
+  WriteCounterFile(bad.string(), 100, 100);
+  std::string bytes = ReadBytes(bad);
+  std::unique_ptr<SqlEngine> engine = DuckDbEngine();
+
+  WriteBytes(bad, bytes.substr(0, bytes.size() - 100));  // truncated
+  Result<std::string> truncated = engine->Relation(AvroLocation(good.parent_path()));
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.status().code(), StatusCode::kInvalidInput);
+  EXPECT_TRUE(Contains(truncated.status().message(), bad.string() + ": byte "))
+      << truncated.status().message();
+  EXPECT_TRUE(Contains(truncated.status().message(), "truncated")) << truncated.status().message();
+  EXPECT_EQ(TemporaryTables(*engine), "0");
+
+  std::string garbage = bytes;  // the block's last bytes become huge varints: libavro fails on a row
+  for (size_t i = garbage.size() - 76; i < garbage.size() - 16; ++i) garbage[i] = '\xfe';
+  WriteBytes(bad, garbage);
+  Result<std::string> corrupt = engine->Relation(AvroLocation(good.parent_path()));
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_EQ(corrupt.status().code(), StatusCode::kInvalidInput);
+  EXPECT_TRUE(Contains(corrupt.status().message(), bad.string() + ": row ")) << corrupt.status().message();
+  EXPECT_EQ(TemporaryTables(*engine), "0");
+
+  WriteBytes(bad, bytes);  // repaired: the same engine loads it whole
+  Result<std::string> repaired = engine->Relation(AvroLocation(good.parent_path()));
+  ASSERT_TRUE(repaired.ok()) << repaired.status().message();
+  EXPECT_EQ(Rows(*engine, "SELECT count(*), sum(n) FROM " + *repaired),
+            (std::vector<std::vector<Value>>{{"200", "19900"}}));
+  EXPECT_EQ(TemporaryTables(*engine), "1");
+}
+
+TEST(AvroLocation, AvroIsReadButNeverWritten) {
+  TempDir dir;
+  WriteCounterFile((dir.path() / "counter.avro").string(), 0, 1);
+  std::unique_ptr<SqlEngine> engine = DuckDbEngine();
+  Result<std::string> table = engine->TableName(AvroLocation(dir.path() / "counter.avro"));
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.status().code(), StatusCode::kInvalidInput);
+  EXPECT_TRUE(Contains(table.status().message(), "never writes")) << table.status().message();
+}
+
+TEST(AvroLocation, DataDiffComparesAvroWithParquet) {
+  TempDir dir;
+  WriteEventFile(dir.path() / "events" / "a.avro", 0, 3);
+  WriteEventFile(dir.path() / "events" / "b.avro", 3, 3);
+  std::unique_ptr<SqlEngine> engine = DuckDbEngine();
+  std::string relation = engine->Relation(AvroLocation(dir.path() / "events")).value();
+  std::string same = (dir.path() / "same.parquet").string();
+  std::string changed = (dir.path() / "changed.parquet").string();
+  ASSERT_TRUE(
+      engine->Execute("COPY (SELECT * FROM " + relation + ") TO '" + same + "' (FORMAT parquet)").ok());
+  ASSERT_TRUE(
+      engine
+          ->Execute("COPY (SELECT * REPLACE (CASE WHEN id = 4 THEN price + 1 ELSE price END AS price) FROM " +
+                    relation + ") TO '" + changed + "' (FORMAT parquet)")
+          .ok());
+
+  std::string events = "avro:" + (dir.path() / "events").string();
+  auto equal = testing::RunSkein({"data", "diff", events, "parquet:" + same, "--key", "id"}, dir.path());
+  EXPECT_EQ(equal.exit_code, 0) << equal.out << equal.err;
+  EXPECT_TRUE(Contains(equal.out, "A: " + events + " (duckdb, 6 rows)")) << equal.out;
+  EXPECT_TRUE(Contains(equal.out, "result: equal")) << equal.out;
+
+  for (const char* method : {"join", "checksum"}) {
+    auto different = testing::RunSkein(
+        {"data", "diff", events, "parquet:" + changed, "--key", "id", "--method", method}, dir.path());
+    EXPECT_EQ(different.exit_code, 1) << method << ": " << different.out << different.err;
+    EXPECT_TRUE(Contains(different.out, "changed: 1")) << different.out;
+    EXPECT_TRUE(Contains(different.out, "price: 4.25 -> 5.25")) << different.out;
+  }
 }
 
 }  // namespace

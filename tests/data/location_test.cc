@@ -47,6 +47,46 @@ TEST(DatasetLocation, InfersTheFormatOfABarePathFromItsExtension) {
   EXPECT_EQ(json->format, DatasetLocation::Format::kJson);
 }
 
+TEST(DatasetLocation, ParsesAvroFilesGlobsAndFolders) {
+  auto folder = DatasetLocation::Parse("avro:landing/events");
+  ASSERT_TRUE(folder.ok()) << folder.status().message();
+  EXPECT_EQ(folder->format, DatasetLocation::Format::kAvro);
+  EXPECT_EQ(folder->path, "landing/events");
+  EXPECT_TRUE(folder->table.empty());
+
+  auto glob = DatasetLocation::Parse(" AVRO: landing/2024-*/*.avro ");
+  ASSERT_TRUE(glob.ok()) << glob.status().message();
+  EXPECT_EQ(glob->format, DatasetLocation::Format::kAvro);
+  EXPECT_EQ(glob->path, "landing/2024-*/*.avro");
+
+  auto bare = DatasetLocation::Parse("exports/events.AVRO");
+  ASSERT_TRUE(bare.ok()) << bare.status().message();
+  EXPECT_EQ(bare->format, DatasetLocation::Format::kAvro);
+  EXPECT_EQ(bare->path, "exports/events.AVRO");
+
+  EXPECT_FALSE(DatasetLocation::Parse("avro:").ok());
+  EXPECT_FALSE(DatasetLocation::Parse("avro:   ").ok());
+  auto unknown = DatasetLocation::Parse("landing/events");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("avro:PATH"), std::string::npos) << unknown.status().message();
+}
+
+TEST(DatasetLocation, ToStringIsReadBackAsTheSameLocation) {
+  for (const char* text : {"parquet:w/core/users", "csv:data/*.csv", "json:events.jsonl",
+                           "avro:landing/events", "avro:landing/*.avro", "events.avro",
+                           "duckdb:w.duckdb#core.users", "postgresql://db:5432/app#public.users"}) {
+    auto location = DatasetLocation::Parse(text);
+    ASSERT_TRUE(location.ok()) << text << ": " << location.status().message();
+    auto again = DatasetLocation::Parse(location->ToString());
+    ASSERT_TRUE(again.ok()) << location->ToString() << ": " << again.status().message();
+    EXPECT_EQ(again->format, location->format) << text;
+    EXPECT_EQ(again->path, location->path) << text;
+    EXPECT_EQ(again->table, location->table) << text;
+  }
+  EXPECT_EQ(DatasetLocation::Parse("events.avro")->ToString(), "avro:events.avro");
+  EXPECT_EQ(DatasetLocation::Parse("avro:landing/events")->ToString(), "avro:landing/events");
+}
+
 TEST(DatasetLocation, RejectsUnknownFormatsAndMissingTables) {
   auto unknown = DatasetLocation::Parse("warehouse/core/users");
   ASSERT_FALSE(unknown.ok());
