@@ -22,6 +22,8 @@ struct DataOptions {
   bool json = false;
   int examples = 10;
   std::string approved_by;
+  std::vector<std::string> partitions;
+  bool keep_failed = false;
 };
 
 struct Session {
@@ -73,9 +75,10 @@ Session Open(const DataOptions& options, const GlobalOptions& global) {
                               ") must be read by one engine: DuckDB for files and DuckDB tables, or one "
                               "PostgreSQL database; moving data across engines is not supported yet"));
   }
-  bool same_place = s.locations.v1.format == F::kDuckDb || v1_pg
-                        ? s.locations.v1.path == s.locations.v2.path && s.locations.v1.table == s.locations.v2.table
-                        : Inside(s.locations.v1.path, s.locations.v2.path);
+  bool same_place =
+      s.locations.v1.format == F::kDuckDb || v1_pg
+          ? s.locations.v1.path == s.locations.v2.path && s.locations.v1.table == s.locations.v2.table
+          : Inside(s.locations.v1.path, s.locations.v2.path);
   if (same_place) {
     Fail(Status::InvalidInput("v2's location " + s.locations.v2.ToString() + " overlaps v1's " +
                               s.locations.v1.ToString() + ": skein never writes where v1 lives"));
@@ -98,11 +101,12 @@ void RunPlan(const DataOptions& options, const GlobalOptions& global) {
   Session s = Open(options, global);
   std::unique_ptr<Warehouse> warehouse = OrFail(OpenDuckDbWarehouse());
   Schema v1 = OrFail(warehouse->ReadSchema(s.locations.v1));
-  dataset::Transform t = OrFail(dataset::PlanTransform(s.migration, v1));
+  dataset::Transform t = OrFail(dataset::PlanTransform(s.migration, v1, s.engine->kind()));
   std::string relation = OrFail(s.engine->Relation(s.locations.v1));
   if (options.json) {
     nlohmann::json columns = nlohmann::json::array();
-    for (const auto& c : t.columns) columns.push_back({{"name", c.name}, {"type", c.type}, {"expression", c.expression}});
+    for (const auto& c : t.columns)
+      columns.push_back({{"name", c.name}, {"type", c.type}, {"expression", c.expression}});
     PrintJson({{"from", s.locations.v1.ToString()},
                {"to", s.locations.v2.ToString()},
                {"partition_by", t.partition_v1},
@@ -111,17 +115,42 @@ void RunPlan(const DataOptions& options, const GlobalOptions& global) {
     return;
   }
   std::cout << "v1: " << s.locations.v1.ToString() << "\nv2: " << s.locations.v2.ToString() << "\n";
-  std::cout << "partitions: " << (t.partition_v1.empty() ? "one" : "by " + t.partition_v1) << "\n\nv2 columns:\n";
-  for (const auto& c : t.columns) std::cout << "  " << c.name << " " << c.type << " = " << c.expression << "\n";
+  std::cout << "partitions: " << (t.partition_v1.empty() ? "one" : "by " + t.partition_v1)
+            << "\n\nv2 columns:\n";
+  for (const auto& c : t.columns)
+    std::cout << "  " << c.name << " " << c.type << " = " << c.expression << "\n";
   std::cout << "\ntransform (per partition, with its filter):\n  " << t.Select(relation, "") << "\n";
 }
 
 void RunRun(const DataOptions& options, const GlobalOptions& global) {
   Session s = Open(options, global);
+  // Running a finished migration again is a no-op: a scheduler may retry a job that succeeded.
+  if (OrFail(dataset::RunState(s.migration, *s.store)) == "published" && options.partitions.empty()) {
+    if (options.json) {
+      PrintJson({{"state", "published"}});
+    } else {
+      std::cout << "already published " << s.locations.v2.ToString() << "; 'skein data rollback "
+                << options.manifest << "' first to write it again\n";
+    }
+    return;
+  }
+  dataset::BackfillOptions backfill_options;
+  backfill_options.partitions = options.partitions;
   dataset::BackfillReport backfill = OrFail(dataset::Backfill(
-      s.migration, s.locations, *s.engine, *s.store, [&](const std::string& line) {
+      s.migration, s.locations, *s.engine, *s.store,
+      [&](const std::string& line) {
         if (!options.json) std::cerr << line << "\n";
-      }));
+      },
+      backfill_options));
+  if (!options.partitions.empty()) {  // a repair of some partitions: verifying waits for all
+    if (options.json) {
+      PrintJson({{"state", "staged"}, {"rows", backfill.rows}, {"partitions", backfill.partitions.size()}});
+    } else {
+      std::cout << "staged " << backfill.rows << " rows in " << backfill.partitions.size()
+                << " partition(s); 'skein data verify " << options.manifest << "' checks the whole of v2\n";
+    }
+    return;
+  }
   dataset::VerifyReport report =
       OrFail(dataset::Verify(s.migration, s.locations, *s.engine, *s.store, options.examples));
   bool approval = s.migration.data.publish.approval == PublishApproval::kRequired;
@@ -131,12 +160,16 @@ void RunRun(const DataOptions& options, const GlobalOptions& global) {
     state = "published";
   } else if (!report.passed()) {
     state = "failed";
+    // A failed verification publishes nothing and removes what this run staged, unless asked to
+    // keep it for a look.
+    if (!options.keep_failed) OrFail(dataset::Rollback(s.migration, s.locations, *s.engine, *s.store));
   }
   if (options.json) {
     PrintJson({{"state", state},
                {"rows", backfill.rows},
                {"partitions", backfill.partitions.size()},
                {"partitions_skipped", backfill.skipped},
+               {"rolled_back", state == "failed" && !options.keep_failed},
                {"verify", report.ToJson()}});
   } else {
     std::cout << "staged " << backfill.rows << " rows in " << backfill.partitions.size() << " partition(s) ("
@@ -144,11 +177,16 @@ void RunRun(const DataOptions& options, const GlobalOptions& global) {
               << report.ToText();
     if (state == "published") std::cout << "published " << s.locations.v2.ToString() << "\n";
     if (state == "verified") {
-      std::cout << "waiting for approval: skein data approve " << options.manifest << " --by NAME, then skein "
+      std::cout << "waiting for approval: skein data approve " << options.manifest
+                << " --by NAME, then skein "
                 << "data publish " << options.manifest << "\n";
     }
-    if (state == "failed") std::cout << "nothing published; 'skein data rollback " << options.manifest
-                                     << "' removes what was staged\n";
+    if (state == "failed" && options.keep_failed) {
+      std::cout << "nothing published; what was staged is kept (--keep-failed): 'skein data rollback "
+                << options.manifest << "' removes it\n";
+    } else if (state == "failed") {
+      std::cout << "nothing published; what was staged is rolled back (--keep-failed keeps it for a look)\n";
+    }
   }
   if (state == "failed") throw CommandExit{1};
 }
@@ -178,11 +216,16 @@ void AddDataCommands(CLI::App& app, GlobalOptions& global) {
   plan->callback([options, &global] { RunPlan(*options, global); });
 
   CLI::App* run = data->add_subcommand(
-      "run", "stage v2 from v1 partition by partition (resumable), verify it, and publish it unless an "
-             "approval is required");
+      "run",
+      "stage v2 from v1 partition by partition (resumable), verify it, and publish it unless an "
+      "approval is required");
   AddCommon(run, *options);
   run->add_flag("--json", options->json, "print JSON");
   run->add_option("--examples", options->examples, "example rows per kind of difference (default 10)");
+  run->add_flag("--keep-failed", options->keep_failed,
+                "when verification fails, keep what was staged (default: roll it back)");
+  run->add_option("--partition", options->partitions,
+                  "stage only this partition (its value, as 'skein data verify' names it); repeatable");
   run->callback([options, &global] { RunRun(*options, global); });
 
   CLI::App* verify = data->add_subcommand("verify", "verify the staged v2 against v1 through the transform");
@@ -208,7 +251,8 @@ void AddDataCommands(CLI::App& app, GlobalOptions& global) {
     std::cout << "published " << s.locations.v2.ToString() << "\n";
   });
 
-  CLI::App* rollback = data->add_subcommand("rollback", "remove what the migration staged or published; v1 is untouched");
+  CLI::App* rollback =
+      data->add_subcommand("rollback", "remove what the migration staged or published; v1 is untouched");
   AddCommon(rollback, *options);
   rollback->callback([options, &global] {
     Session s = Open(*options, global);

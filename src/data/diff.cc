@@ -38,6 +38,7 @@ struct Side {
   SqlEngine* engine = nullptr;
   std::string relation = {};
   Schema schema = {};
+  bool table = true;  // the relation is a table of `location`, not a query (DiffRelations)
 
   SideSql sql() const { return {engine->kind(), relation, is_a}; }
 };
@@ -143,7 +144,9 @@ std::string KeyText(const DiffPlan& plan, const std::vector<Value>& row, bool is
 // NULL key parts and duplicate keys stop the diff: a key that is not one row's identity would
 // make every count after it wrong.
 Status CheckKey(const Side& side, const DiffPlan& plan) {
-  if (side.engine->kind() == EngineKind::kPostgres && PostgresGuaranteesKey(side, plan)) return Status::Ok();
+  if (side.engine->kind() == EngineKind::kPostgres && side.table && PostgresGuaranteesKey(side, plan)) {
+    return Status::Ok();
+  }
   Result<RowSet> rows = side.engine->Query(diff_internal::KeyCheckSql(side.sql(), plan));
   if (!rows.ok()) return rows.status().WithContext(side.label + ": checking the key");
   if (rows->rows.empty()) return Status::Ok();
@@ -162,10 +165,16 @@ Status CheckKey(const Side& side, const DiffPlan& plan) {
                               " in " + row.at(k).value_or("?") + " rows");
 }
 
-// Runs `for_a` on a thread of its own while `for_b` runs on this one: each side has its own
-// engine, so PostgreSQL and DuckDB (or two servers) work at the same time.
+// Runs `for_a` on a thread of its own while `for_b` runs on this one when each side has its own
+// engine, so PostgreSQL and DuckDB (or two servers) work at the same time; one after the other
+// when both read one engine (DiffRelations), which serves one thread at a time.
 template <typename T>
-std::pair<T, T> OnBothSides(const std::function<T()>& for_a, const std::function<T()>& for_b) {
+std::pair<T, T> OnBothSides(const Side& side_a, const Side& side_b, const std::function<T()>& for_a,
+                            const std::function<T()>& for_b) {
+  if (side_a.engine == side_b.engine) {
+    T first = for_a();
+    return {std::move(first), for_b()};
+  }
   std::future<T> a;
   try {
     a = std::async(std::launch::async, for_a);
@@ -280,9 +289,9 @@ Status ChecksumDiff(const Side& a, const Side& b, const DiffPlan& plan, const Di
   std::string filter;
   std::map<int, std::vector<int64_t>> leaves;  // shift -> differing buckets to copy
   for (bool first = true;; first = false) {
-    auto [a_buckets, b_buckets] =
-        OnBothSides<Result<Buckets>>([&] { return QueryBuckets(a, plan, shift, filter); },
-                                     [&] { return QueryBuckets(b, plan, shift, filter); });
+    auto [a_buckets, b_buckets] = OnBothSides<Result<Buckets>>(
+        a, b, [&] { return QueryBuckets(a, plan, shift, filter); },
+        [&] { return QueryBuckets(b, plan, shift, filter); });
     result.checksum_queries += 2;
     RETURN_IF_ERROR(a_buckets.status());
     RETURN_IF_ERROR(b_buckets.status());
@@ -329,9 +338,9 @@ Status ChecksumDiff(const Side& a, const Side& b, const DiffPlan& plan, const Di
   }
   std::mutex local_lock;
   int64_t a_rows = 0, b_rows = 0;
-  auto [a_copied, b_copied] =
-      OnBothSides<Status>([&] { return Transfer(a, plan, copy, *local, local_lock, kLocalA, a_rows); },
-                          [&] { return Transfer(b, plan, copy, *local, local_lock, kLocalB, b_rows); });
+  auto [a_copied, b_copied] = OnBothSides<Status>(
+      a, b, [&] { return Transfer(a, plan, copy, *local, local_lock, kLocalA, a_rows); },
+      [&] { return Transfer(b, plan, copy, *local, local_lock, kLocalB, b_rows); });
   RETURN_IF_ERROR(a_copied);
   RETURN_IF_ERROR(b_copied);
   result.rows_transferred = a_rows + b_rows;
@@ -340,6 +349,44 @@ Status ChecksumDiff(const Side& a, const Side& b, const DiffPlan& plan, const Di
                                  JoinInput::kCanonical, options.examples);
   ASSIGN_OR_RETURN(RowSet rows, local->Query(sql));
   return ReadJoinRow(rows, plan, /*with_rows=*/false, result);
+}
+
+// The diff of two opened sides: by one join in `join_engine` when it is given (a DuckDB that reads
+// both), else by bucket checksums.
+Result<DiffResult> DiffSides(const Side& a, const Side& b, SqlEngine* join_engine,
+                             const DiffOptions& options) {
+  ASSIGN_OR_RETURN(DiffPlan plan, diff_internal::PlanDiff(a.schema, b.schema, options, a.label, b.label));
+  if (join_engine != nullptr) {
+    RETURN_IF_ERROR(CheckKey(a, plan));
+    RETURN_IF_ERROR(CheckKey(b, plan));
+  } else {
+    auto [a_check, b_check] = OnBothSides<Status>(
+        a, b, [&] { return CheckKey(a, plan); }, [&] { return CheckKey(b, plan); });
+    RETURN_IF_ERROR(a_check);
+    RETURN_IF_ERROR(b_check);
+  }
+
+  DiffResult result;
+  result.a = {a.table ? a.location.ToString() : a.label, std::string(EngineKindName(a.engine->kind()))};
+  result.b = {b.table ? b.location.ToString() : b.label, std::string(EngineKindName(b.engine->kind()))};
+  for (const auto& column : plan.key) result.key.push_back(column.b_name);
+  for (const auto& column : plan.columns) {
+    result.columns.push_back({column.b_name, column.a_name, column.a_type, column.b_type});
+  }
+  result.only_in_a = plan.only_in_a;
+  result.only_in_b = plan.only_in_b;
+  if (join_engine != nullptr) {
+    result.method = "join";
+    std::string sql =
+        diff_internal::JoinDiffSql(plan, a.relation, b.relation, JoinInput::kNative, options.examples);
+    Result<RowSet> rows = join_engine->Query(sql);
+    if (!rows.ok()) return rows.status().WithContext("diffing " + a.label + " with " + b.label);
+    RETURN_IF_ERROR(ReadJoinRow(*rows, plan, /*with_rows=*/true, result));
+  } else {
+    result.method = "checksum";
+    RETURN_IF_ERROR(ChecksumDiff(a, b, plan, options, result));
+  }
+  return result;
 }
 
 }  // namespace
@@ -376,38 +423,15 @@ Result<DiffResult> DiffDatasets(const DatasetLocation& a_location, const Dataset
     }
   }
 
-  ASSIGN_OR_RETURN(DiffPlan plan, diff_internal::PlanDiff(a.schema, b.schema, options, a.label, b.label));
-  if (method == DiffMethod::kJoin) {
-    RETURN_IF_ERROR(CheckKey(a, plan));
-    RETURN_IF_ERROR(CheckKey(b, plan));
-  } else {
-    auto [a_check, b_check] =
-        OnBothSides<Status>([&] { return CheckKey(a, plan); }, [&] { return CheckKey(b, plan); });
-    RETURN_IF_ERROR(a_check);
-    RETURN_IF_ERROR(b_check);
-  }
+  return DiffSides(a, b, method == DiffMethod::kJoin ? shared.get() : nullptr, options);
+}
 
-  DiffResult result;
-  result.a = {a_location.ToString(), std::string(EngineKindName(a.engine->kind()))};
-  result.b = {b_location.ToString(), std::string(EngineKindName(b.engine->kind()))};
-  for (const auto& column : plan.key) result.key.push_back(column.b_name);
-  for (const auto& column : plan.columns) {
-    result.columns.push_back({column.b_name, column.a_name, column.a_type, column.b_type});
-  }
-  result.only_in_a = plan.only_in_a;
-  result.only_in_b = plan.only_in_b;
-  if (method == DiffMethod::kJoin) {
-    result.method = "join";
-    std::string sql =
-        diff_internal::JoinDiffSql(plan, a.relation, b.relation, JoinInput::kNative, options.examples);
-    Result<RowSet> rows = shared->Query(sql);
-    if (!rows.ok()) return rows.status().WithContext("diffing " + a.label + " with " + b.label);
-    RETURN_IF_ERROR(ReadJoinRow(*rows, plan, /*with_rows=*/true, result));
-  } else {
-    result.method = "checksum";
-    RETURN_IF_ERROR(ChecksumDiff(a, b, plan, options, result));
-  }
-  return result;
+Result<DiffResult> DiffRelations(SqlEngine& engine, const DiffRelation& a_input, const DiffRelation& b_input,
+                                 const DiffOptions& options) {
+  Side a{a_input.label, DatasetLocation{}, true, &engine, a_input.relation, a_input.schema, false};
+  Side b{b_input.label, DatasetLocation{}, false, &engine, b_input.relation, b_input.schema, false};
+  RETURN_IF_ERROR(PrepareSession(engine));
+  return DiffSides(a, b, engine.kind() == EngineKind::kDuckDb ? &engine : nullptr, options);
 }
 
 }  // namespace skein

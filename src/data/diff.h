@@ -112,6 +112,21 @@ struct DiffResult {
 Result<DiffResult> DiffDatasets(const DatasetLocation& a, const DatasetLocation& b,
                                 const DiffOptions& options);
 
+// One side of DiffRelations: a FROM item its engine reads ("(SELECT ...) AS a", a quoted table
+// name, read_parquet(...)) and its columns in DuckDB's spelling.
+struct DiffRelation {
+  std::string label;  // for messages and DiffSide::location: "v1 through the transform"
+  std::string relation;
+  Schema schema;
+};
+
+// Diffs two relations that one engine reads, with the same rules and results as DiffDatasets:
+// DuckDB joins them; PostgreSQL compares bucket checksums in its own SQL and joins only the
+// small differing buckets' rows in a local DuckDB. The engine's session is set as the diff needs
+// (time zone UTC, shortest round-trip floats).
+Result<DiffResult> DiffRelations(SqlEngine& engine, const DiffRelation& a, const DiffRelation& b,
+                                 const DiffOptions& options);
+
 // A tolerance for timestamps in microseconds: "250", "250us", "1ms", "1.5s", "2min" (or "2m"),
 // "1h", "1d". InvalidInput otherwise.
 Result<int64_t> ParseMicroseconds(std::string_view text);

@@ -1,6 +1,9 @@
 // SQL quoting and the fragment guard (see sql_text.h).
 #include "data/sql_text.h"
 
+#include <cctype>
+#include <utility>
+
 #include <vector>
 
 #include "base/text.h"
@@ -83,6 +86,36 @@ Status CheckSqlFragment(std::string_view fragment) {
   }
   if (!open.empty()) return Status::InvalidInput(std::string("missing '") + open.back() + "'");
   return Status::Ok();
+}
+
+std::string PostgresTypeName(std::string_view duckdb_type) {
+  std::string type(duckdb_type);
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  if (type.size() > 2 && type.ends_with("[]"))
+    return PostgresTypeName(type.substr(0, type.size() - 2)) + "[]";
+  std::string upper;
+  for (char c : type) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, const char*> kNames[] = {{"DOUBLE", "DOUBLE PRECISION"},
+                                                               {"FLOAT", "REAL"},
+                                                               {"FLOAT4", "REAL"},
+                                                               {"FLOAT8", "DOUBLE PRECISION"},
+                                                               {"TINYINT", "SMALLINT"},
+                                                               {"UTINYINT", "SMALLINT"},
+                                                               {"USMALLINT", "INTEGER"},
+                                                               {"UINTEGER", "BIGINT"},
+                                                               {"UBIGINT", "NUMERIC(20,0)"},
+                                                               {"HUGEINT", "NUMERIC(38,0)"},
+                                                               {"UHUGEINT", "NUMERIC(39,0)"},
+                                                               {"BLOB", "BYTEA"},
+                                                               {"TIMESTAMP_S", "TIMESTAMP"},
+                                                               {"TIMESTAMP_MS", "TIMESTAMP"},
+                                                               {"TIMESTAMP_NS", "TIMESTAMP"},
+                                                               {"TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"},
+                                                               {"STRING", "TEXT"}};
+  for (const auto& [duck, pg] : kNames) {
+    if (upper == duck) return pg;
+  }
+  return type;
 }
 
 }  // namespace skein

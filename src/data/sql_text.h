@@ -20,6 +20,11 @@ std::string QuoteLiteral(std::string_view text);
 // "a"."b" from "a.b": each dot-separated part quoted.
 std::string QuoteQualifiedName(std::string_view dotted);
 
+// A column type in DuckDB's spelling (as schemas and manifests write types) spelled for
+// PostgreSQL: DOUBLE -> DOUBLE PRECISION, BLOB -> BYTEA, HUGEINT -> NUMERIC(38,0), INTEGER[] ->
+// INTEGER[] ...; types both spell alike (BIGINT, DECIMAL(18,2), DATE, TIMESTAMP) unchanged.
+std::string PostgresTypeName(std::string_view duckdb_type);
+
 // Checks that `fragment` stays one expression (or one type name) when pasted between
 // parentheses: no ';' outside string literals, quoted identifiers and comments; balanced
 // parentheses, brackets and braces; every literal, identifier and block comment closed; not empty.

@@ -13,7 +13,8 @@
 //   or rolled back. A failed verification never publishes.
 //
 // Engines: v1 and v2 are read and written by one SqlEngine: DuckDB (Parquet/CSV/JSON files and
-// folders, DuckDB tables) or PostgreSQL (tables of one database).
+// folders, DuckDB tables; Avro files, loaded into a temporary table once per engine) or
+// PostgreSQL (tables of one database).
 //
 // Thread-safety: one thread per call; the store serializes concurrent runs per migration.
 #pragma once
@@ -36,7 +37,8 @@ namespace skein::dataset {
 // One v2 column and the SQL that computes it from a v1 row.
 struct TargetColumn {
   std::string name;
-  std::string type;        // DuckDB's spelling
+  std::string type;        // DuckDB's spelling (schemas are compared in it)
+  std::string sql_type;    // the engine's spelling: DOUBLE PRECISION on PostgreSQL
   std::string expression;  // over v1's columns, already cast to `type`
 };
 
@@ -44,7 +46,7 @@ struct Transform {
   std::vector<TargetColumn> columns;  // v2, in order
   std::string partition_v1;           // v1's partition column, "" for one partition
   std::string partition_v2;           // its name in v2
-  std::string partition_type;         // its v1 type
+  std::string partition_type;         // its v1 type, in the engine's spelling
   std::vector<std::string> key_v2;    // the key columns, v2 names, then the partition column
   std::string window;                 // boolean SQL over v1, "" for every row
 
@@ -52,9 +54,10 @@ struct Transform {
   std::string Select(std::string_view relation, std::string_view where) const;
 };
 
-// The transform of `migration` over v1's schema. InvalidInput (at the manifest's place) when an
-// op names a column v1 lacks.
-Result<Transform> PlanTransform(const Migration& migration, const Schema& v1);
+// The transform of `migration` over v1's schema, its SQL for `engine`. InvalidInput (at the
+// manifest's place) when an op names a column v1 lacks.
+Result<Transform> PlanTransform(const Migration& migration, const Schema& v1,
+                                EngineKind engine = EngineKind::kDuckDb);
 
 // Where v1 is read from and v2 written to.
 struct Locations {
@@ -86,16 +89,30 @@ struct BackfillReport {
 
 using Progress = std::function<void(const std::string& message)>;
 
-// Writes v2 from v1 into the staging place, partition by partition. The run's state becomes
-// "staged". Refuses (Conflict) when the migration is already published: roll back first.
+struct BackfillOptions {
+  std::vector<std::string> partitions;  // partition keys to (re)stage; empty: all of v1's
+};
+
+// Writes v2 from v1 into the staging place, partition by partition. The run's state is
+// "staging" while it runs and "staged" after. Refuses (Conflict) when the migration is already
+// published (roll back first) or its v2 is not materialized by skein; InvalidInput when v1's
+// schema drifted since the run was first staged; NotFound for a named partition v1 lacks.
+//
+// A partition is skipped when its source fingerprint and its staged checksum match the record:
+// for v1 files, the fingerprint is the transform and the names, sizes and modification times of
+// the files that can hold the partition (a resumed run reads no v1 row it already staged); for
+// tables, the checksum of the transform over the partition. A staged file's checksum is the hash
+// of its bytes; a staged table partition's, the checksum of its rows.
 Result<BackfillReport> Backfill(const Migration& migration, const Locations& locations, SqlEngine& engine,
                                 Store& store, const Progress& progress);
+Result<BackfillReport> Backfill(const Migration& migration, const Locations& locations, SqlEngine& engine,
+                                Store& store, const Progress& progress, const BackfillOptions& options);
 
 struct Check {
   std::string name;       // "counts", "null_counts", "schema", "checksum", "keys", "key_diff", "sample_query"
   std::string partition;  // a partition key, or "" for the whole dataset
   bool passed = true;
-  std::string detail;     // what differs, with example rows where there are some
+  std::string detail;  // what differs, with example rows where there are some
 };
 
 struct VerifyReport {
@@ -110,8 +127,8 @@ struct VerifyReport {
 
 // Verifies the staged v2 against the transform applied to v1, per partition and as a whole, as
 // the manifest's `data.verify` asks. The run's state becomes "verified" or "failed".
-Result<VerifyReport> Verify(const Migration& migration, const Locations& locations, SqlEngine& engine, Store& store,
-                            int examples);
+Result<VerifyReport> Verify(const Migration& migration, const Locations& locations, SqlEngine& engine,
+                            Store& store, int examples);
 
 // Records who approved publishing. Conflict unless the run is verified.
 Status Approve(const Migration& migration, Store& store, const std::string& by);

@@ -25,7 +25,8 @@ DatasetLocation StagingTable(const Locations& locations);
 
 // "col = CAST('v' AS type)", "col IS NULL", or "" for the single partition.
 std::string PartitionWhere(const Transform& t, const Partition& p, bool v2_names);
-Result<std::vector<Partition>> ListPartitions(SqlEngine& engine, const Transform& t, std::string_view v1_relation);
+Result<std::vector<Partition>> ListPartitions(SqlEngine& engine, const Transform& t,
+                                              std::string_view v1_relation);
 
 // "ROWS:SUM": the row count and an order-independent sum of row hashes of `select`'s rows, each
 // column cast to its v2 type first (so v2 read back from files hashes as v2 computed).
@@ -46,5 +47,10 @@ Status SaveRun(Store& store, const std::string& migration, const nlohmann::json&
 
 // v1's schema and the transform.
 Result<Transform> TransformFor(const Migration& migration, const Locations& locations, SqlEngine& engine);
+// The same, InvalidInput naming each change when v1's schema is not the one the run recorded
+// ("v1_schema", written when the run first staged).
+Result<Transform> TransformForRun(const Migration& migration, const Locations& locations, SqlEngine& engine,
+                                  const nlohmann::json& run);
+nlohmann::json SchemaJson(const Schema& schema);
 
 }  // namespace skein::dataset::internal

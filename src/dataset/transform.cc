@@ -30,7 +30,8 @@ std::string Partition::Key() const {
 
 std::string Transform::Select(std::string_view relation, std::string_view where) const {
   std::vector<std::string> items;
-  for (const auto& column : columns) items.push_back(column.expression + " AS " + QuoteIdentifier(column.name));
+  for (const auto& column : columns)
+    items.push_back(column.expression + " AS " + QuoteIdentifier(column.name));
   std::string sql = "SELECT " + Join(items, ", ") + " FROM " + std::string(relation);
   std::vector<std::string> conditions;
   if (!window.empty()) conditions.push_back("(" + window + ")");
@@ -39,11 +40,14 @@ std::string Transform::Select(std::string_view relation, std::string_view where)
   return sql;
 }
 
-Result<Transform> PlanTransform(const Migration& migration, const Schema& v1) {
+Result<Transform> PlanTransform(const Migration& migration, const Schema& v1, EngineKind engine) {
+  auto spelled = [engine](const std::string& type) {
+    return engine == EngineKind::kPostgres ? PostgresTypeName(type) : type;
+  };
   ASSIGN_OR_RETURN(Schema v2, TargetSchema(migration, v1));
   Transform t;
   for (const Column& column : v2.columns) {
-    TargetColumn target{column.name, column.type, ""};
+    TargetColumn target{column.name, column.type, spelled(column.type), ""};
     const ColumnOp* op = OpFor(migration, column.name);
     std::string value;
     if (op == nullptr) {
@@ -53,17 +57,20 @@ Result<Transform> PlanTransform(const Migration& migration, const Schema& v1) {
     } else {
       value = QuoteIdentifier(op->from);
     }
-    const Column* before = op != nullptr && op->kind == ColumnOpKind::kMap ? v1.Find(op->from) : v1.Find(column.name);
-    bool same_type = before != nullptr && EqualsIgnoreCase(before->type, column.type) && (op == nullptr || op->using_expr.empty());
-    target.expression = same_type ? value : "CAST(" + value + " AS " + column.type + ")";
+    const Column* before =
+        op != nullptr && op->kind == ColumnOpKind::kMap ? v1.Find(op->from) : v1.Find(column.name);
+    bool same_type = before != nullptr && EqualsIgnoreCase(before->type, column.type) &&
+                     (op == nullptr || op->using_expr.empty());
+    target.expression = same_type ? value : "CAST(" + value + " AS " + target.sql_type + ")";
     t.columns.push_back(std::move(target));
   }
   t.window = migration.data.window;
   if (!migration.data.partition_by.empty()) {
     const Column* part = v1.Find(migration.data.partition_by);
-    if (part == nullptr) return migration.ErrorAt("/spec/data/partition_by", "no such column in " + migration.from);
+    if (part == nullptr)
+      return migration.ErrorAt("/spec/data/partition_by", "no such column in " + migration.from);
     t.partition_v1 = part->name;
-    t.partition_type = part->type;
+    t.partition_type = spelled(part->type);
     const ColumnOp* op = MapOf(migration, part->name);
     t.partition_v2 = op != nullptr ? op->to : part->name;
   }

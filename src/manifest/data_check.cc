@@ -151,6 +151,31 @@ void CheckDataColumns(const Migration& m, const Schema& from, Problems& problems
     check(m.data.key[i], "/spec/data/key/" + std::to_string(i), "key");
 }
 
+// Each tolerance names a v2 column of a type it applies to: numbers take a number, dates and
+// timestamps a number of microseconds or a duration.
+void CheckTolerances(const Migration& m, const Schema& target, Problems& problems) {
+  for (const auto& [name, value] : m.data.verify.tolerances) {
+    std::string pointer = "/spec/data/verify/tolerances/" + name;
+    const Column* column = target.Find(name);
+    if (column == nullptr) {
+      problems.Add(pointer, "tolerance for '" + name + "': " + m.to + " (v2) has no such column");
+      continue;
+    }
+    std::string type = ToLower(column->type);
+    bool temporal = type.starts_with("date") || type.starts_with("timestamp");
+    bool numeric = type.starts_with("decimal") || type.starts_with("numeric") || type == "double" ||
+                   type == "float" || type == "real" || type.ends_with("int") || type == "integer";
+    bool plain_number = !value.empty() && value.find_first_not_of("0123456789.eE+-") == std::string::npos;
+    if (!temporal && !numeric) {
+      problems.Add(pointer, "tolerance for '" + name + "': column is " + column->type +
+                                "; tolerances apply to numbers, dates and timestamps");
+    } else if (numeric && !plain_number) {
+      problems.Add(pointer, "tolerance for '" + name + "': column is " + column->type +
+                                ", so the tolerance is a number, not '" + value + "'");
+    }
+  }
+}
+
 }  // namespace
 
 Result<Schema> TargetSchema(const Migration& migration, const Schema& from) {
@@ -172,6 +197,7 @@ Status CheckMigrationAgainstData(const Migration& migration, const Schema& from,
   for (const auto& op : migration.columns)
     CheckOp(migration, op, from, target, target_ok, warehouse, problems);
   CheckDataColumns(migration, from, problems);
+  if (target_ok) CheckTolerances(migration, target, problems);
   if (!migration.data.window.empty()) {
     CheckExpression(warehouse, from, migration.from + " (v1)", migration.data.window, "BOOLEAN",
                     "/spec/data/window", "data.window", problems);

@@ -5,6 +5,7 @@
 
 #include "base/text.h"
 #include "catalog/validate.h"
+#include "data/diff.h"
 #include "data/sql_text.h"
 #include "manifest/migration.h"
 #include "manifest/names.h"
@@ -210,9 +211,10 @@ class ManifestReader {
 
   void ReadVerify(const json& verify) {
     const std::string p = "/spec/data/verify";
-    if (!fields_.CheckKeys(verify, p,
-                           {"counts", "null_counts", "checksum", "max_mismatch_ratio", "sample_queries"},
-                           "data.verify")) {
+    if (!fields_.CheckKeys(
+            verify, p,
+            {"counts", "null_counts", "checksum", "max_mismatch_ratio", "sample_queries", "tolerances"},
+            "data.verify")) {
       return;
     }
     VerifyPolicy& policy = m_.data.verify;
@@ -225,6 +227,48 @@ class ManifestReader {
       Status fragment = CheckSqlFragment(policy.sample_queries[i]);
       std::string pointer = p + "/sample_queries/" + std::to_string(i);
       if (!fragment.ok()) fields_.Problem(pointer, FieldName(pointer) + ": " + fragment.message());
+    }
+    ReadTolerances(verify, p + "/tolerances");
+  }
+
+  // tolerances: {column: 0.01, created_at: 1ms}. The columns are checked against v2's schema
+  // with the data (CheckMigrationAgainstData); here, each value's form.
+  void ReadTolerances(const json& verify, const std::string& p) {
+    auto found = verify.find("tolerances");
+    if (found == verify.end() || found->is_null()) return;
+    if (!found->is_object()) {
+      fields_.Problem(
+          p, "data.verify.tolerances must be a mapping of v2 column to tolerance, e.g. {amount: 0.01}");
+      return;
+    }
+    for (const auto& [column, value] : found->items()) {
+      std::string pointer = p + "/" + column;
+      Result<std::string> name = ParseColumnName(column);
+      if (!name.ok()) {
+        fields_.Problem(pointer, name.status().message());
+        continue;
+      }
+      std::string text;
+      if (value.is_number()) {
+        if (value.get<double>() < 0) {
+          fields_.Problem(pointer, "the tolerance of " + *name + " must be >= 0");
+          continue;
+        }
+        text = value.dump();
+      } else if (value.is_string()) {
+        text = value.get<std::string>();
+        if (!ParseMicroseconds(text).ok()) {
+          fields_.Problem(
+              pointer,
+              "'" + text +
+                  "' is not a tolerance: a number (0.01) or a duration (500us, 1ms, 2s, 1min, 1h, 1d)");
+          continue;
+        }
+      } else {
+        fields_.Problem(pointer, "the tolerance of " + *name + " must be a number or a duration");
+        continue;
+      }
+      m_.data.verify.tolerances.emplace_back(*name, text);
     }
   }
 

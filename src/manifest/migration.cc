@@ -130,7 +130,13 @@ nlohmann::json DataToJson(const DataPlan& data) {
             {"null_counts", verify.null_counts},
             {"checksum", verify.checksum},
             {"max_mismatch_ratio", verify.max_mismatch_ratio},
-            {"sample_queries", verify.sample_queries}}},
+            {"sample_queries", verify.sample_queries},
+            {"tolerances",
+             [&] {
+               nlohmann::json t = nlohmann::json::object();
+               for (const auto& [column, value] : verify.tolerances) t[column] = value;
+               return t;
+             }()}}},
           {"publish",
            {{"approval", data.publish.approval == PublishApproval::kRequired ? "required" : "none"},
             {"compat_view", data.publish.compat_view}}}};

@@ -55,6 +55,9 @@ struct VerifyPolicy {
   bool checksum = true;
   double max_mismatch_ratio = 0;            // of the key diff, 0..1
   std::vector<std::string> sample_queries;  // SQL over the from-dataset, compared on v1 and v2
+  // v2 column -> the absolute difference the key diff accepts: a number for numeric columns, a
+  // number of microseconds or a duration ("1ms", "2s") for dates and timestamps. As written.
+  std::vector<std::pair<std::string, std::string>> tolerances;
 };
 
 struct PublishPolicy {

@@ -64,3 +64,167 @@ spec:
 
 }  // namespace
 }  // namespace skein
+
+// Publishing with a compatibility view (data.publish.compat_view) in PostgreSQL, through the CLI:
+// v1's name becomes a view over v2 returning v1's rows with v1's exact column types, and the
+// rollback gives the name back to the very same table (its OID and indexes).
+namespace skein {
+namespace {
+
+TEST(DatasetPostgres, CompatViewServesV1sRowsAndRollbackRestoresTheSameTable) {
+  std::string url = testing::PostgresUrl();
+  auto engine = std::move(OpenPostgresEngine(url)).value();
+  auto sql = [&](const std::string& statement) {
+    Status done = engine->Execute(statement);
+    ASSERT_TRUE(done.ok()) << statement << ": " << done.message();
+  };
+  auto rows = [&](const std::string& query) {
+    auto result = engine->Query(query);
+    EXPECT_TRUE(result.ok()) << query << ": " << result.status().message();
+    return result.ok() ? result->rows : std::vector<std::vector<Value>>{};
+  };
+  sql("DROP SCHEMA IF EXISTS compat_pg CASCADE");
+  sql("DROP SCHEMA IF EXISTS compat_pg_copy CASCADE");
+  sql("CREATE SCHEMA compat_pg");
+  sql("CREATE SCHEMA compat_pg_copy");
+  sql("CREATE TABLE compat_pg.profiles_v1 (user_id bigint, email varchar(40), score integer, amount "
+      "numeric(10,2), "
+      "legacy text, dt date, PRIMARY KEY (user_id, dt))");
+  sql("CREATE INDEX profiles_v1_email ON compat_pg.profiles_v1 (email)");
+  sql("INSERT INTO compat_pg.profiles_v1 SELECT u, CASE WHEN u % 5 = 0 THEN NULL ELSE 'u' || u || '@x.org' "
+      "END, "
+      "u % 10, CASE WHEN u % 7 = 0 THEN NULL ELSE u * 1.25 END, 'seg' || (u % 3), DATE '2024-01-01' + d "
+      "FROM generate_series(0, 19) u, generate_series(0, 2) d");
+  sql("CREATE TABLE compat_pg_copy.profiles_v1 AS SELECT * FROM compat_pg.profiles_v1");
+
+  auto relations = [&] {
+    std::vector<std::string> out;
+    for (const auto& row : rows("SELECT table_name || ' ' || table_type FROM information_schema.tables WHERE "
+                                "table_schema = 'compat_pg' ORDER BY 1")) {
+      out.push_back(row[0].value_or(""));
+    }
+    return out;
+  };
+  auto types = [&](const std::string& relation) {
+    return rows("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = CAST('" +
+                relation + "' AS regclass) AND attnum > 0 AND NOT attisdropped ORDER BY attnum");
+  };
+  auto content = [&](const std::string& relation) {
+    return rows("SELECT * FROM " + relation + " ORDER BY 1, 6");
+  };
+  auto oid = [&](const std::string& relation) {
+    return rows("SELECT CAST(CAST(CAST('" + relation + "' AS regclass) AS oid) AS text)").at(0).at(0);
+  };
+  Value v1_oid = oid("compat_pg.profiles_v1");
+  auto v1_indexes = rows("SELECT indexname FROM pg_indexes WHERE schemaname = 'compat_pg' ORDER BY 1");
+
+  testing::TempDir dir;
+  dir.Write("m.yaml", R"yaml(apiVersion: skein.dev/v1
+kind: Migration
+metadata: {name: profiles-compat-pg}
+spec:
+  from: core.profiles_v1
+  to: core.profiles_v2
+  columns:
+    - {from: user_id, to: account_id}
+    - {from: score, type: BIGINT, using: "CAST(score AS BIGINT) * 2", reverse: "CAST(score / 2 AS INTEGER)"}
+    - {from: amount, to: amount_cents, type: BIGINT, using: "CAST(amount * 100 AS BIGINT)",
+       reverse: "amount_cents / 100.0"}
+    - {drop: legacy, reverse: "'seg' || (account_id % 3)"}
+    - {add: tier, type: VARCHAR, using: "CASE WHEN score > 5 THEN 'high' ELSE 'low' END"}
+  data: {partition_by: dt, key: [user_id], publish: {compat_view: true}}
+)yaml");
+  auto skein = [&](const std::string& command) {
+    return testing::RunSkein(
+        {"--store", "skein.db", "data", command, "m.yaml", "--from-location", url + "#compat_pg.profiles_v1",
+         "--to-location", url + "#compat_pg.profiles_v2"},
+        dir.path());
+  };
+
+  auto run = skein("run");
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(relations(), (std::vector<std::string>{"profiles_v1 VIEW", "profiles_v1__skein_v1 BASE TABLE",
+                                                   "profiles_v2 BASE TABLE"}));
+  EXPECT_EQ(types("compat_pg.profiles_v1"),
+            types("compat_pg_copy.profiles_v1"));  // varchar(40), numeric(10,2)
+  EXPECT_EQ(content("compat_pg.profiles_v1").size(), 60u);
+  EXPECT_EQ(content("compat_pg.profiles_v1"), content("compat_pg_copy.profiles_v1"));
+  EXPECT_EQ(oid("compat_pg.profiles_v1__skein_v1"), v1_oid) << "v1's table is kept, not copied";
+  EXPECT_EQ(content("compat_pg.profiles_v1__skein_v1"), content("compat_pg_copy.profiles_v1"));
+  EXPECT_EQ(skein("publish").exit_code, 0);  // again: nothing to do
+
+  auto rollback = skein("rollback");
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.err;
+  EXPECT_EQ(relations(), (std::vector<std::string>{"profiles_v1 BASE TABLE"}));
+  EXPECT_EQ(oid("compat_pg.profiles_v1"), v1_oid);
+  EXPECT_EQ(rows("SELECT indexname FROM pg_indexes WHERE schemaname = 'compat_pg' ORDER BY 1"), v1_indexes);
+  EXPECT_EQ(types("compat_pg.profiles_v1"), types("compat_pg_copy.profiles_v1"));
+  EXPECT_EQ(content("compat_pg.profiles_v1"), content("compat_pg_copy.profiles_v1"));
+}
+
+}  // namespace
+}  // namespace skein
+
+// Sample queries on PostgreSQL: result types are read through a temporary view, so a DOUBLE v2
+// column compares by value with v1's numeric.
+#include "dataset/sample_queries.h"
+
+namespace skein {
+namespace {
+
+TEST(DatasetPostgres, SampleQueriesCompareV1AndTheRewrittenQueryOnV2) {
+  auto engine = std::move(OpenPostgresEngine(testing::PostgresUrl())).value();
+  for (const char* statement :
+       {"DROP SCHEMA IF EXISTS sample_pg CASCADE", "CREATE SCHEMA sample_pg",
+        "CREATE TABLE sample_pg.payments_v1 AS SELECT u::bigint AS user_id, CAST(u * 0.1 + d AS "
+        "numeric(10,2)) AS "
+        "amount, DATE '2024-01-01' + d AS dt FROM generate_series(0, 19) u, generate_series(0, 2) d",
+        "CREATE TABLE sample_pg.payments_v2 AS SELECT user_id AS account_id, CAST(amount AS double "
+        "precision) AS "
+        "amount, dt FROM sample_pg.payments_v1"}) {
+    Status done = engine->Execute(statement);
+    ASSERT_TRUE(done.ok()) << statement << ": " << done.message();
+  }
+  auto m = ParseMigration(R"yaml(apiVersion: skein.dev/v1
+kind: Migration
+metadata: {name: payments-pg}
+spec:
+  from: core.payments_v1
+  to: core.payments_v2
+  columns:
+    - {from: user_id, to: account_id}
+    - {from: amount, type: DOUBLE, reverse: "amount"}
+  data:
+    verify:
+      sample_queries:
+        - "SELECT user_id, sum(amount) AS total FROM core.payments_v1 GROUP BY user_id"
+        - "SELECT dt, count(*) AS n FROM core.payments_v1 p WHERE p.user_id < 5 GROUP BY dt ORDER BY dt"
+)yaml",
+                          "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  auto check = [&] {
+    auto checks = dataset::internal::SampleQueryChecks(*m, *engine, "\"sample_pg\".\"payments_v1\"",
+                                                       "\"sample_pg\".\"payments_v2\"", 5);
+    EXPECT_TRUE(checks.ok()) << checks.status().message();
+    return checks.ok() ? *checks : std::vector<dataset::Check>{};
+  };
+  std::vector<dataset::Check> agreeing = check();
+  ASSERT_EQ(agreeing.size(), 2u);
+  EXPECT_TRUE(agreeing[0].passed) << agreeing[0].detail;
+  EXPECT_TRUE(agreeing[1].passed) << agreeing[1].detail;
+
+  ASSERT_TRUE(
+      engine
+          ->Execute("UPDATE sample_pg.payments_v2 SET amount = amount + 1 WHERE account_id = 4 AND dt = "
+                    "DATE '2024-01-02'")
+          .ok());
+  std::vector<dataset::Check> planted = check();
+  ASSERT_EQ(planted.size(), 2u);
+  EXPECT_FALSE(planted[0].passed);
+  EXPECT_TRUE(testing::Contains(planted[0].detail, "only in v1: (4, 4.20)")) << planted[0].detail;
+  EXPECT_TRUE(testing::Contains(planted[0].detail, "only in v2: (4, 5.")) << planted[0].detail;
+  EXPECT_TRUE(planted[1].passed) << planted[1].detail;
+}
+
+}  // namespace
+}  // namespace skein

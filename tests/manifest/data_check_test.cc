@@ -155,6 +155,18 @@ TEST_F(DataCheckTest, RequiresPartitionAndKeyColumnsThatV2Keeps) {
             "m.yaml:9:43: column 'id' is not in core.user_profile_v1");
 }
 
+TEST_F(DataCheckTest, RequiresToleranceColumnsThatV2HasOfATypeTheyApplyTo) {
+  Migration m = Parse(
+      "  columns:\n    - {from: user_id, to: account_id}\n"
+      "  data: {verify: {tolerances: {user_id: 1, email: 0.5, dt: 1ms, account_id: 2s}}}\n");
+  EXPECT_EQ(
+      Rejection(m),
+      "m.yaml:9:41: tolerance for 'user_id': core.user_profile_v2 (v2) has no such column\n"
+      "m.yaml:9:51: tolerance for 'email': column is VARCHAR; tolerances apply to numbers, dates and "
+      "timestamps\n"
+      "m.yaml:9:77: tolerance for 'account_id': column is BIGINT, so the tolerance is a number, not '2s'");
+}
+
 TEST_F(DataCheckTest, RequiresTheWindowToBeABooleanOverV1) {
   Migration good = Parse("  data: {window: \"dt >= DATE '2026-01-03'\"}\n");
   EXPECT_TRUE(CheckMigrationAgainstData(good, kUserProfileV1, *warehouse_).ok());

@@ -178,6 +178,21 @@ TEST(ManifestReader, RejectsValuesOfTheWrongType) {
             "m.yaml:7:39: rollout.retries.cap (1m) must be at least rollout.retries.base (10m)");
 }
 
+TEST(ManifestReader, ReadsTolerancesAndRejectsMalformedOnes) {
+  auto m =
+      ParseMigration(Manifest("  data: {verify: {tolerances: {amount: 0.01, taken_at: 1ms}}}\n"), "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  ASSERT_EQ(m->data.verify.tolerances.size(), 2u);
+  EXPECT_EQ(m->data.verify.tolerances[0], (std::pair<std::string, std::string>{"amount", "0.01"}));
+  EXPECT_EQ(m->data.verify.tolerances[1], (std::pair<std::string, std::string>{"taken_at", "1ms"}));
+  std::string bad =
+      Rejection(Manifest("  data: {verify: {tolerances: {amount: -1, taken_at: soon, x: [1]}}}\n"));
+  EXPECT_TRUE(bad.find("the tolerance of amount must be >= 0") != std::string::npos) << bad;
+  EXPECT_TRUE(bad.find("'soon' is not a tolerance") != std::string::npos) << bad;
+  EXPECT_TRUE(bad.find("the tolerance of x must be a number or a duration") != std::string::npos) << bad;
+  EXPECT_TRUE(bad.find("m.yaml:7:") != std::string::npos) << "each at its place: " << bad;
+}
+
 TEST(ManifestReader, RejectsUnknownEnumValuesWithDidYouMean) {
   EXPECT_EQ(
       Rejection(Manifest("  consumers: {agent: {kind: biultin}}\n")),
