@@ -223,9 +223,15 @@ Status DuckDb::Scan(const std::string& sql, size_t batch_rows,
   duckdb_state state = duckdb_pending_prepared_streaming(prepared, &pending);
   duckdb_destroy_prepare(&prepared);
   duckdb_result result;
-  if (state == DuckDBSuccess) state = duckdb_execute_pending(pending, &result);
   if (state != DuckDBSuccess) {
     std::string message = CleanMessage(duckdb_pending_error(pending));
+    duckdb_destroy_pending(&pending);
+    return ErrorFromMessage(message);
+  }
+  if (duckdb_execute_pending(pending, &result) != DuckDBSuccess) {
+    // The failure is the result's (and the result must be freed), not the pending query's.
+    std::string message = CleanMessage(duckdb_result_error(&result));
+    duckdb_destroy_result(&result);
     duckdb_destroy_pending(&pending);
     return ErrorFromMessage(message);
   }
