@@ -65,18 +65,18 @@ Result<std::vector<Partition>> ListPartitions(SqlEngine& engine, const Transform
   return out;
 }
 
-Result<std::string> Checksum(SqlEngine& engine, const Transform& t, const std::string& select) {
+std::string ContentSumSql(EngineKind kind, const Transform& t) {
   std::vector<std::string> typed;
   for (const auto& c : t.columns)
     typed.push_back("CAST(" + QuoteIdentifier(c.name) + " AS " + c.sql_type + ")");
-  std::string sum;
-  if (engine.kind() == EngineKind::kDuckDb) {
-    sum = "sum(hash(" + Join(typed, ", ") + ")::HUGEINT)";
-  } else {
-    sum = "sum(('x' || substr(md5(ROW(" + Join(typed, ", ") + ")::text), 1, 16))::bit(64)::bigint::numeric)";
-  }
-  ASSIGN_OR_RETURN(RowSet rows, engine.Query("SELECT count(*), CAST(coalesce(" + sum +
-                                             ", 0) AS VARCHAR) FROM (" + select + ") AS skein_rows"));
+  if (kind == EngineKind::kDuckDb) return "coalesce(sum(hash(" + Join(typed, ", ") + ")::HUGEINT), 0)";
+  return "coalesce(sum(('x' || substr(md5(ROW(" + Join(typed, ", ") +
+         ")::text), 1, 16))::bit(64)::bigint::numeric), 0)";
+}
+
+Result<std::string> Checksum(SqlEngine& engine, const Transform& t, const std::string& select) {
+  ASSIGN_OR_RETURN(RowSet rows, engine.Query("SELECT count(*), CAST(" + ContentSumSql(engine.kind(), t) +
+                                             " AS VARCHAR) FROM (" + select + ") AS skein_rows"));
   if (rows.rows.size() != 1 || rows.rows[0].size() != 2)
     return Status::Internal("a checksum query returned no row");
   return rows.rows[0][0].value_or("0") + ":" + rows.rows[0][1].value_or("0");
@@ -175,6 +175,13 @@ using namespace internal;
 
 namespace {
 
+std::string Hex(XXH128_hash_t hash) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
+                static_cast<unsigned long long>(hash.low64));
+  return text;
+}
+
 // The 128-bit xxHash of a file's bytes, "xxh3:<hex>": the staged file's checksum, so a re-run
 // tells a whole staged file from a truncated or replaced one without reading it as Parquet.
 Result<std::string> FileChecksum(const std::filesystem::path& path) {
@@ -192,19 +199,10 @@ Result<std::string> FileChecksum(const std::filesystem::path& path) {
   XXH128_hash_t hash = XXH3_128bits_digest(state);
   XXH3_freeState(state);
   if (failed) return Status::IoError("cannot read " + path.string());
-  char text[40];
-  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
-                static_cast<unsigned long long>(hash.low64));
-  return "xxh3:" + std::string(text);
+  return "xxh3:" + Hex(hash);
 }
 
-std::string HashText(std::string_view text) {
-  XXH128_hash_t hash = XXH3_128bits(text.data(), text.size());
-  char out[40];
-  std::snprintf(out, sizeof out, "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
-                static_cast<unsigned long long>(hash.low64));
-  return out;
-}
+std::string HashText(std::string_view text) { return Hex(XXH3_128bits(text.data(), text.size())); }
 
 bool ReadsFiles(const DatasetLocation& location) {
   return location.format != DatasetLocation::Format::kDuckDb &&

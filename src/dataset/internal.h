@@ -31,6 +31,8 @@ Result<std::vector<Partition>> ListPartitions(SqlEngine& engine, const Transform
 // "ROWS:SUM": the row count and an order-independent sum of row hashes of `select`'s rows, each
 // column cast to its v2 type first (so v2 read back from files hashes as v2 computed).
 Result<std::string> Checksum(SqlEngine& engine, const Transform& t, const std::string& select);
+// The aggregate expression of that sum over rows of v2's columns, in `kind`'s SQL.
+std::string ContentSumSql(EngineKind kind, const Transform& t);
 int64_t RowsOf(const std::string& checksum);
 
 // The relation reading what is staged for one partition (or, with no partition, all of it).

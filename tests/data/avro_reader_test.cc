@@ -18,6 +18,7 @@
 
 #include "data/engine.h"
 #include "data/warehouse.h"
+#include "tests/support/avro_encoding.h"
 #include "tests/support/test_support.h"
 
 namespace skein {
@@ -25,6 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::Contains;
+using testing::PutAvroLong;
 using testing::TempDir;
 
 std::string ReadBytes(const fs::path& path) {
@@ -37,16 +39,6 @@ std::string ReadBytes(const fs::path& path) {
 void WriteBytes(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << bytes;
-}
-
-// Avro's zig-zag varint, to edit container headers.
-void PutLong(std::string& out, int64_t value) {
-  uint64_t n = (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
-  while (n & ~uint64_t{0x7f}) {
-    out += static_cast<char>((n & 0x7f) | 0x80);
-    n >>= 7;
-  }
-  out += static_cast<char>(n);
 }
 
 int64_t GetLong(const std::string& in, size_t& pos) {
@@ -81,14 +73,14 @@ void RewriteHeader(const fs::path& path, const std::map<std::string, std::string
   }
   for (const auto& [key, value] : changes) entries[key] = value;
   std::string out("Obj\x01", 4);
-  PutLong(out, static_cast<int64_t>(entries.size()));
+  PutAvroLong(out, static_cast<int64_t>(entries.size()));
   for (const auto& [key, value] : entries) {
-    PutLong(out, static_cast<int64_t>(key.size()));
+    PutAvroLong(out, static_cast<int64_t>(key.size()));
     out += key;
-    PutLong(out, static_cast<int64_t>(value.size()));
+    PutAvroLong(out, static_cast<int64_t>(value.size()));
     out += value;
   }
-  PutLong(out, 0);
+  PutAvroLong(out, 0);
   out += bytes.substr(pos);  // the sync marker and the blocks
   WriteBytes(path, out);
 }

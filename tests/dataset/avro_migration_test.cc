@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "data/engine.h"
+#include "tests/support/avro_encoding.h"
 #include "tests/support/test_support.h"
 
 namespace skein {
@@ -26,25 +27,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::Contains;
+using testing::PutAvroBytes;
+using testing::PutAvroLong;
 using testing::RunSkein;
 
 // --- Avro's binary encoding ---------------------------------------------------------------------
-
-// int and long: a zig-zag varint.
-void PutLong(std::string& out, int64_t value) {
-  uint64_t n = (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
-  while (n & ~uint64_t{0x7f}) {
-    out += static_cast<char>((n & 0x7f) | 0x80);
-    n >>= 7;
-  }
-  out += static_cast<char>(n);
-}
-
-// string and bytes: the length, then the bytes.
-void PutBytes(std::string& out, const std::string& bytes) {
-  PutLong(out, static_cast<int64_t>(bytes.size()));
-  out += bytes;
-}
 
 // A decimal's unscaled value: big-endian two's complement, as few bytes as it needs.
 std::string DecimalBytes(int64_t unscaled) {
@@ -63,19 +50,19 @@ void WriteAvroFile(const fs::path& path, const std::string& schema, const std::v
                    size_t rows_per_block) {
   const std::string sync = "skein-test-sync!";  // 16 bytes
   std::string out("Obj\x01", 4);
-  PutLong(out, 2);
-  PutBytes(out, "avro.schema");
-  PutBytes(out, schema);
-  PutBytes(out, "avro.codec");
-  PutBytes(out, "null");
-  PutLong(out, 0);
+  PutAvroLong(out, 2);
+  PutAvroBytes(out, "avro.schema");
+  PutAvroBytes(out, schema);
+  PutAvroBytes(out, "avro.codec");
+  PutAvroBytes(out, "null");
+  PutAvroLong(out, 0);
   out += sync;
   for (size_t first = 0; first < rows.size(); first += rows_per_block) {
     std::string block;
     size_t count = std::min(rows_per_block, rows.size() - first);
     for (size_t i = first; i < first + count; ++i) block += rows[i];
-    PutLong(out, static_cast<int64_t>(count));
-    PutBytes(out, block);
+    PutAvroLong(out, static_cast<int64_t>(count));
+    PutAvroBytes(out, block);
     out += sync;
   }
   fs::create_directories(path.parent_path());
@@ -108,14 +95,14 @@ constexpr int64_t kFirstHour = 1714521600000000;  // 2024-05-01 00:00:00 UTC in 
 // when i % 5 == 0), on day 2024-05-01 + i % 3.
 std::string EncodeOrder(int i) {
   std::string row;
-  PutLong(row, i);
-  PutLong(row, i % 4 == 0 ? 0 : 1);  // the union's branch
-  if (i % 4 != 0) PutBytes(row, "c" + std::to_string(i));
-  PutLong(row, i * 10 - 5);
-  PutBytes(row, DecimalBytes((i == 7 ? -1 : 1) * (1000 * i + 99)));
-  PutLong(row, i % 5 == 0 ? 0 : 1);
-  if (i % 5 != 0) PutLong(row, kFirstHour + int64_t{3600000000} * i);
-  PutLong(row, kFirstDay + i % 3);
+  PutAvroLong(row, i);
+  PutAvroLong(row, i % 4 == 0 ? 0 : 1);  // the union's branch
+  if (i % 4 != 0) PutAvroBytes(row, "c" + std::to_string(i));
+  PutAvroLong(row, i * 10 - 5);
+  PutAvroBytes(row, DecimalBytes((i == 7 ? -1 : 1) * (1000 * i + 99)));
+  PutAvroLong(row, i % 5 == 0 ? 0 : 1);
+  if (i % 5 != 0) PutAvroLong(row, kFirstHour + int64_t{3600000000} * i);
+  PutAvroLong(row, kFirstDay + i % 3);
   return row;
 }
 

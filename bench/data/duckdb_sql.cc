@@ -1,12 +1,13 @@
-// duckdb-sql: runs SQL statements in one in-memory DuckDB database and prints each result as
-// tab-separated text, with the wall time of each statement on stderr. The migration benchmark
-// (bench/data/migrate/run) uses it to generate v1 and to run the plain DuckDB baselines that
-// `skein data run` and `skein data verify` are compared with. Not part of skein: built by the
-// run script.
+// duckdb-sql: runs SQL statements in one DuckDB database (in memory, or --db FILE) and prints
+// each result as tab-separated text, with the wall time of each statement on stderr. The data
+// benchmarks (bench/data/diff/run, bench/data/migrate/run) use it to generate their data and to
+// run the plain DuckDB baselines skein is compared with. Not part of skein: built by the run
+// scripts.
 //
-//   duckdb-sql [--threads N] SQL...     each argument is one statement
-//   duckdb-sql [--threads N] < FILE     no SQL argument: stdin is one script (statements
-//                                       separated by ';'; the last one's result is printed)
+//   duckdb-sql [--db FILE] [--threads N] SQL...     each argument is one statement
+//   duckdb-sql [--db FILE] [--threads N] < FILE     no SQL argument: stdin is one script (statements
+//                                                   separated by ';', sent in one call)
+
 #include <duckdb.h>
 
 #include <chrono>
@@ -35,13 +36,16 @@ void PrintResult(duckdb_result& result) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string file;
   std::string threads;
   int first = 1;
   while (first < argc && std::strncmp(argv[first], "--", 2) == 0) {
-    if (std::strcmp(argv[first], "--threads") == 0 && first + 1 < argc) {
+    if (std::strcmp(argv[first], "--db") == 0 && first + 1 < argc) {
+      file = argv[first + 1];
+    } else if (std::strcmp(argv[first], "--threads") == 0 && first + 1 < argc) {
       threads = argv[first + 1];
     } else {
-      std::fprintf(stderr, "usage: duckdb-sql [--threads N] [SQL...]\n");
+      std::fprintf(stderr, "usage: duckdb-sql [--db FILE] [--threads N] [SQL...]\n");
       return 2;
     }
     first += 2;
@@ -57,7 +61,7 @@ int main(int argc, char** argv) {
   duckdb_create_config(&config);
   if (!threads.empty()) duckdb_set_config(config, "threads", threads.c_str());
   char* error = nullptr;
-  if (duckdb_open_ext(nullptr, &db, config, &error) != DuckDBSuccess) {
+  if (duckdb_open_ext(file.empty() ? nullptr : file.c_str(), &db, config, &error) != DuckDBSuccess) {
     std::fprintf(stderr, "duckdb-sql: cannot open: %s\n", error != nullptr ? error : "?");
     return 1;
   }
