@@ -18,6 +18,23 @@ using json = nlohmann::json;
 
 const std::vector<std::string> kVerifiers = {"parse", "residual", "equivalence", "build", "scope"};
 
+bool IsEnvName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+// "HH:MM-HH:MM", 00:00 to 23:59 on each side.
+bool IsTimeWindow(std::string_view text) {
+  auto clock_time = [](std::string_view t) {
+    return t.size() == 5 && std::isdigit(static_cast<unsigned char>(t[0])) &&
+           std::isdigit(static_cast<unsigned char>(t[1])) && t[2] == ':' &&
+           std::isdigit(static_cast<unsigned char>(t[3])) && std::isdigit(static_cast<unsigned char>(t[4])) &&
+           (t[0] - '0') * 10 + (t[1] - '0') < 24 && t[3] < '6';
+  };
+  return text.size() == 11 && text[5] == '-' && clock_time(text.substr(0, 5)) && clock_time(text.substr(6));
+}
+
 class ManifestReader {
  public:
   explicit ManifestReader(Migration& migration) : m_(migration), fields_(migration.source, migration.file) {}
@@ -293,10 +310,19 @@ class ManifestReader {
 
   void ReadConsumers(const json& consumers) {
     const std::string p = "/spec/consumers";
-    if (!fields_.CheckKeys(consumers, p, {"preserve_output", "agent", "verifiers", "change"}, "consumers"))
+    if (!fields_.CheckKeys(consumers, p,
+                           {"preserve_output", "agent", "verifiers", "max_attempts", "build_timeout",
+                            "max_workspace_mb", "equivalence", "change"},
+                           "consumers"))
       return;
     ConsumerPlan& plan = m_.consumers;
     fields_.ReadBool(consumers, p, "preserve_output", plan.preserve_output);
+    fields_.ReadInt(consumers, p, "max_attempts", plan.max_attempts, 1);
+    fields_.ReadDuration(consumers, p, "build_timeout", plan.build_timeout);
+    int workspace_mb = static_cast<int>(plan.max_workspace_bytes >> 20);
+    fields_.ReadInt(consumers, p, "max_workspace_mb", workspace_mb, 1);
+    plan.max_workspace_bytes = static_cast<uint64_t>(workspace_mb) << 20;
+    if (const json* equivalence = fields_.Get(consumers, p, "equivalence")) ReadEquivalence(*equivalence);
     static const json kEmpty = json::object();
     const json* agent = fields_.Get(consumers, p, "agent");
     ReadAgent(agent ? *agent : kEmpty);
@@ -307,12 +333,21 @@ class ManifestReader {
 
   void ReadAgent(const json& agent) {
     const std::string p = "/spec/consumers/agent";
-    if (!fields_.CheckKeys(agent, p, {"kind", "command", "timeout"}, "consumers.agent")) return;
+    if (!fields_.CheckKeys(agent, p, {"kind", "command", "timeout", "env", "judge"}, "consumers.agent")) return;
     AgentSpec& spec = m_.consumers.agent;
     int kind = fields_.ReadEnum(agent, p, "kind", {"builtin", "command", "chain"});
     if (kind >= 0) spec.kind = static_cast<AgentKind>(kind);
     fields_.ReadString(agent, p, "command", spec.command);
     fields_.ReadDuration(agent, p, "timeout", spec.timeout);
+    fields_.ReadStringList(agent, p, "env", spec.env);
+    for (size_t i = 0; i < spec.env.size(); ++i) {
+      if (!IsEnvName(spec.env[i]))
+        fields_.Problem(p + "/env/" + std::to_string(i),
+                        "'" + spec.env[i] + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+    }
+    fields_.ReadString(agent, p, "judge", spec.judge);
+    // A configured command with no kind means the default for it: built-in first, then the agent.
+    if (kind < 0 && !spec.command.empty()) spec.kind = AgentKind::kChain;
     if (spec.kind != AgentKind::kBuiltin && spec.command.empty()) {
       fields_.Problem(p, "consumers.agent.command is required when agent.kind is command or chain");
     }
@@ -346,11 +381,21 @@ class ManifestReader {
 
   void ReadChange(const json& change) {
     const std::string p = "/spec/consumers/change";
-    if (!fields_.CheckKeys(change, p, {"branch", "title", "body"}, "consumers.change")) return;
+    if (!fields_.CheckKeys(change, p,
+                           {"branch", "title", "body", "message", "draft", "labels", "reviewers_from_owner",
+                            "auto_merge", "forge"},
+                           "consumers.change"))
+      return;
     ChangeSpec& spec = m_.consumers.change;
     fields_.ReadString(change, p, "branch", spec.branch);
     fields_.ReadString(change, p, "title", spec.title);
     fields_.ReadString(change, p, "body", spec.body);
+    fields_.ReadString(change, p, "message", spec.message);
+    fields_.ReadBool(change, p, "draft", spec.draft);
+    fields_.ReadStringList(change, p, "labels", spec.labels);
+    fields_.ReadBool(change, p, "reviewers_from_owner", spec.reviewers_from_owner);
+    fields_.ReadBool(change, p, "auto_merge", spec.auto_merge);
+    if (const json* forge = fields_.Get(change, p, "forge")) ReadForge(*forge);
     bool given = !spec.branch.empty();
     if (!given && !m_.name.empty()) spec.branch = "skein/" + m_.name;
     if (spec.title.empty() && !m_.to.empty()) spec.title = "Move to " + m_.to;
@@ -359,6 +404,43 @@ class ManifestReader {
     if (!branch.ok())
       fields_.Problem(given ? p + "/branch" : "/metadata/name",
                       "consumers.change.branch: " + branch.message());
+  }
+
+  void ReadEquivalence(const json& equivalence) {
+    const std::string p = "/spec/consumers/equivalence";
+    if (!fields_.CheckKeys(equivalence, p, {"sample_rows", "seed", "float_tolerance"}, "consumers.equivalence"))
+      return;
+    EquivalenceSpec& spec = m_.consumers.equivalence;
+    fields_.ReadInt(equivalence, p, "sample_rows", spec.sample_rows, 1);
+    int seed = static_cast<int>(spec.seed);
+    fields_.ReadInt(equivalence, p, "seed", seed, 0);
+    spec.seed = static_cast<uint64_t>(seed);
+    fields_.ReadNumber(equivalence, p, "float_tolerance", spec.float_tolerance, 0, 1);
+  }
+
+  void ReadForge(const json& forge) {
+    const std::string p = "/spec/consumers/change/forge";
+    if (!fields_.CheckKeys(forge, p, {"kind", "api_url", "token_env", "per_minute", "per_hour", "windows"},
+                           "consumers.change.forge"))
+      return;
+    ForgeSpec& spec = m_.consumers.change.forge;
+    static const std::vector<std::string> kKinds = {"auto", "git", "github", "gitlab"};
+    int kind = fields_.ReadEnum(forge, p, "kind", kKinds);
+    if (kind >= 0) spec.kind = kKinds[static_cast<size_t>(kind)];
+    fields_.ReadString(forge, p, "api_url", spec.api_url);
+    if (!spec.api_url.empty() && spec.api_url.rfind("https://", 0) != 0 && spec.api_url.rfind("http://", 0) != 0)
+      fields_.Problem(p + "/api_url", "consumers.change.forge.api_url must be an http(s) URL");
+    fields_.ReadString(forge, p, "token_env", spec.token_env);
+    if (!spec.token_env.empty() && !IsEnvName(spec.token_env))
+      fields_.Problem(p + "/token_env", "'" + spec.token_env + "' is not an environment variable name");
+    fields_.ReadInt(forge, p, "per_minute", spec.per_minute, 0);
+    fields_.ReadInt(forge, p, "per_hour", spec.per_hour, 0);
+    fields_.ReadStringList(forge, p, "windows", spec.windows);
+    for (size_t i = 0; i < spec.windows.size(); ++i) {
+      if (!IsTimeWindow(spec.windows[i]))
+        fields_.Problem(p + "/windows/" + std::to_string(i),
+                        "'" + spec.windows[i] + "' is not a time window \"HH:MM-HH:MM\"");
+    }
   }
 
   void ReadRollout(const json& rollout) {

@@ -145,16 +145,39 @@ nlohmann::json DataToJson(const DataPlan& data) {
 nlohmann::json ConsumersToJson(const ConsumerPlan& consumers) {
   static const char* kKinds[] = {"builtin", "command", "chain"};
   const AgentSpec& agent = consumers.agent;
+  const ChangeSpec& change = consumers.change;
+  const ForgeSpec& forge = change.forge;
   return {{"preserve_output", consumers.preserve_output},
           {"agent",
            {{"kind", kKinds[static_cast<int>(agent.kind)]},
             {"command", agent.command},
-            {"timeout", FormatDuration(agent.timeout)}}},
+            {"timeout", FormatDuration(agent.timeout)},
+            {"env", agent.env},
+            {"judge", agent.judge}}},
           {"verifiers", consumers.verifiers},
+          {"max_attempts", consumers.max_attempts},
+          {"build_timeout", FormatDuration(consumers.build_timeout)},
+          {"max_workspace_mb", consumers.max_workspace_bytes >> 20},
+          {"equivalence",
+           {{"sample_rows", consumers.equivalence.sample_rows},
+            {"seed", consumers.equivalence.seed},
+            {"float_tolerance", consumers.equivalence.float_tolerance}}},
           {"change",
-           {{"branch", consumers.change.branch},
-            {"title", consumers.change.title},
-            {"body", consumers.change.body}}}};
+           {{"branch", change.branch},
+            {"title", change.title},
+            {"body", change.body},
+            {"message", change.message},
+            {"draft", change.draft},
+            {"labels", change.labels},
+            {"reviewers_from_owner", change.reviewers_from_owner},
+            {"auto_merge", change.auto_merge},
+            {"forge",
+             {{"kind", forge.kind},
+              {"api_url", forge.api_url},
+              {"token_env", forge.token_env},
+              {"per_minute", forge.per_minute},
+              {"per_hour", forge.per_hour},
+              {"windows", forge.windows}}}}}};
 }
 
 nlohmann::json RolloutToJson(const RolloutPolicy& rollout) {

@@ -76,20 +76,47 @@ struct DataPlan {
 
 struct AgentSpec {
   AgentKind kind = AgentKind::kBuiltin;
-  std::string command;  // kCommand, kChain: the external agent's command line
+  std::string command;  // kCommand, kChain: the external agent's command line (run by /bin/sh)
   std::chrono::seconds timeout{600};
+  std::vector<std::string> env;  // environment variables passed through to the agent, by name
+  std::string judge;             // a command reviewing a command agent's diff ("" = none)
+};
+
+struct ForgeSpec {
+  std::string kind = "auto";  // auto | git | github | gitlab (auto: by the consumer's annotations)
+  std::string api_url;        // default https://api.github.com or https://gitlab.com/api/v4
+  std::string token_env;      // default GITHUB_TOKEN or GITLAB_TOKEN
+  int per_minute = 0;         // change requests opened per minute across the organisation; 0 = no limit
+  int per_hour = 0;
+  std::vector<std::string> windows;  // "HH:MM-HH:MM" local time; empty = any time
 };
 
 struct ChangeSpec {
-  std::string branch;  // default "skein/<metadata.name>"
-  std::string title;   // default "Move to <spec.to>"
-  std::string body;    // default "": skein writes one
+  std::string branch;   // default "skein/<metadata.name>"
+  std::string title;    // default "Move to <spec.to>"
+  std::string body;     // default "": skein writes one (with the evidence)
+  std::string message;  // commit message; default: the title, a blank line, what changed
+  bool draft = false;
+  std::vector<std::string> labels = {"skein"};
+  bool reviewers_from_owner = true;  // request a review from the consumer's catalog owner
+  bool auto_merge = false;
+  ForgeSpec forge;
+};
+
+struct EquivalenceSpec {
+  int sample_rows = 10000;        // rows of v1 sampled (or generated) for each check
+  uint64_t seed = 42;
+  double float_tolerance = 1e-9;  // relative
 };
 
 struct ConsumerPlan {
   bool preserve_output = true;
   AgentSpec agent;
   std::vector<std::string> verifiers = {"parse", "residual", "equivalence", "build", "scope"};
+  int max_attempts = 3;                      // agent attempts per job before it fails
+  std::chrono::seconds build_timeout{600};   // the build verifier's limit
+  uint64_t max_workspace_bytes = 1ull << 30; // a workspace larger than this fails the attempt
+  EquivalenceSpec equivalence;
   ChangeSpec change;
 };
 

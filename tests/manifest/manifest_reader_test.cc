@@ -266,8 +266,51 @@ TEST(ManifestReader, RejectsBranchNamesGitRefuses) {
 TEST(ManifestReader, RequiresACommandForCommandAgents) {
   EXPECT_EQ(Rejection(Manifest("  consumers: {agent: {kind: command}}\n")),
             "m.yaml:7:22: consumers.agent.command is required when agent.kind is command or chain");
-  EXPECT_EQ(Rejection(Manifest("  consumers: {agent: {command: aider}}\n")),
-            "m.yaml:7:32: consumers.agent.command is used only when agent.kind is command or chain");
+  EXPECT_EQ(Rejection(Manifest("  consumers: {agent: {kind: builtin, command: aider}}\n")),
+            "m.yaml:7:47: consumers.agent.command is used only when agent.kind is command or chain");
+}
+
+TEST(ManifestReader, ACommandWithoutAKindChainsTheBuiltinAgentFirst) {
+  Result<Migration> m = ParseMigration(Manifest("  consumers: {agent: {command: aider, env: [OPENAI_API_KEY]}}\n"), "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->consumers.agent.kind, AgentKind::kChain);
+  EXPECT_EQ(m->consumers.agent.env, std::vector<std::string>{"OPENAI_API_KEY"});
+}
+
+TEST(ManifestReader, ReadsConsumerJobSettings) {
+  Result<Migration> m = ParseMigration(
+      Manifest("  consumers:\n"
+               "    max_attempts: 5\n"
+               "    build_timeout: 2m\n"
+               "    max_workspace_mb: 64\n"
+               "    equivalence: {sample_rows: 500, seed: 7, float_tolerance: 0.001}\n"
+               "    change: {draft: true, labels: [data], auto_merge: true,\n"
+               "             forge: {kind: github, api_url: \"http://127.0.0.1:1\", token_env: GH,\n"
+               "                     per_minute: 10, per_hour: 100, windows: [\"09:00-17:30\"]}}\n"),
+      "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const ConsumerPlan& c = m->consumers;
+  EXPECT_EQ(c.max_attempts, 5);
+  EXPECT_EQ(c.build_timeout.count(), 120);
+  EXPECT_EQ(c.max_workspace_bytes, 64ull << 20);
+  EXPECT_EQ(c.equivalence.sample_rows, 500);
+  EXPECT_EQ(c.equivalence.seed, 7u);
+  EXPECT_DOUBLE_EQ(c.equivalence.float_tolerance, 0.001);
+  EXPECT_TRUE(c.change.draft);
+  EXPECT_TRUE(c.change.auto_merge);
+  EXPECT_EQ(c.change.labels, std::vector<std::string>{"data"});
+  EXPECT_EQ(c.change.forge.kind, "github");
+  EXPECT_EQ(c.change.forge.token_env, "GH");
+  EXPECT_EQ(c.change.forge.per_minute, 10);
+  EXPECT_EQ(c.change.forge.windows, std::vector<std::string>{"09:00-17:30"});
+}
+
+TEST(ManifestReader, RejectsBadForgeAndAgentSettingsAtTheirPlace) {
+  EXPECT_EQ(Rejection(Manifest("  consumers: {change: {forge: {windows: [\"9-17\"]}}}\n")),
+            "m.yaml:7:42: '9-17' is not a time window \"HH:MM-HH:MM\"");
+  EXPECT_EQ(Rejection(Manifest("  consumers: {agent: {kind: command, command: x, env: [\"A-B\"]}}\n")),
+            "m.yaml:7:56: 'A-B' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+  EXPECT_EQ(Rejection(Manifest("  consumers: {change: {forge: {kind: bitbucket}}}\n")).substr(0, 12), "m.yaml:7:38:");
 }
 
 TEST(ManifestReader, CompatViewNeedsAReverseForEveryUnprovableColumn) {
