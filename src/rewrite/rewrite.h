@@ -90,6 +90,11 @@ RewriteResult RewriteSql(std::string_view text, const RewriteSpec& spec, const R
 // Rewrites one file of any kind; kOther files come back unchanged.              file_rewriter.cc
 RewriteResult RewriteFile(std::string_view path, std::string_view text, const RewriteSpec& spec,
                           const RewriteOptions& options);
+// Renames the from-dataset's id where a SQL comment names it as a whole name ("runs after
+// core.user_profile_v1 lands"), so no stale reference is left for the residual verifier. Kept
+// apart from RewriteSql, whose contract leaves comments alone: the built-in agent applies it to
+// the SQL files it migrates.                                                   comment_rewriter.cc
+RewriteResult RenameDatasetInComments(std::string_view text, const RewriteSpec& spec, sql::Dialect dialect);
 // Applies sorted, non-overlapping edits to `input`.                            edits.cc
 std::string ApplyEdits(std::string_view input, const std::vector<Edit>& edits);
 // A unified diff (3 lines of context) of `before` -> `after` labelled a/PATH b/PATH; "" when equal.
