@@ -1,0 +1,118 @@
+// vcs/forge.h: where a verified change becomes a change request.
+//
+//   git      the branch pushed to the repository's remote is the request (no API)
+//   github   the branch pushed to the remote, plus a pull request through GitHub's REST API
+//   gitlab   the branch pushed to the remote, plus a merge request through GitLab's REST API
+//
+// Contracts:
+// - OpenOrUpdate never opens a second request for one head branch: it finds an open request by
+//   head branch first and updates it (title, body, labels, draft), else creates one.
+// - Requests are rate-limited for the whole organisation per forge (RateLimiter), and the
+//   forge's own answers are honoured: Retry-After, x-ratelimit-remaining/-reset (GitHub),
+//   RateLimit-Remaining/-Reset (GitLab), GitHub's secondary rate limit (403 with Retry-After or
+//   a "secondary rate limit" message) — waited out with backoff through the Clock, up to a limit.
+// - Tokens come from the environment variable the configuration names; they are sent only to
+//   the configured API base URL and never appear in messages or logs.
+//
+// Thread-safety: a Forge may be shared by threads; its calls are serialized inside.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace skein::vcs {
+
+enum class ForgeKind { kGit, kGitHub, kGitLab };
+std::string_view ForgeKindName(ForgeKind kind);  // "git", "github", "gitlab"
+
+// Organisation-wide request limits for one forge.
+struct RateLimitPolicy {
+  int per_minute = 0;  // 0 = no limit
+  int per_hour = 0;
+  // Local-time windows in which requests may be opened, "HH:MM-HH:MM" (may wrap midnight);
+  // empty = any time.
+  std::vector<std::string> windows;
+  int max_retries = 5;                 // forge rate-limit answers waited out per call
+  std::chrono::seconds max_wait{900};  // longest single wait skein accepts
+};
+
+// InvalidInput naming the first malformed window or negative limit.
+Status ValidateRateLimitPolicy(const RateLimitPolicy& policy);
+
+struct ForgeConfig {
+  ForgeKind kind = ForgeKind::kGit;
+  std::string api_url;    // github: https://api.github.com; gitlab: https://gitlab.com/api/v4
+  std::string token_env;  // the environment variable holding the token (GITHUB_TOKEN, GITLAB_TOKEN)
+  RateLimitPolicy limits;
+};
+
+struct ChangeRequestSpec {
+  std::string project;      // github: "owner/repo"; gitlab: "group/project"; git: ""
+  std::string branch;       // head branch, already pushed
+  std::string base_branch;  // e.g. "main"
+  std::string title;
+  std::string body;  // markdown
+  bool draft = false;
+  std::vector<std::string> labels;
+  std::vector<std::string> reviewers;  // user or team names
+  bool auto_merge = false;
+};
+
+struct ChangeRequest {
+  std::string forge;     // ForgeKindName
+  std::string id;        // "42" (PR / MR number), or the branch for git
+  std::string url;       // web URL, or "REMOTE#BRANCH" for git
+  std::string state;     // "open", "closed", "merged"
+  std::string checks;    // "pending", "success", "failure", "" when unknown
+  bool created = false;  // OpenOrUpdate made a new one (false: updated an existing one)
+};
+
+class Forge {
+ public:
+  virtual ~Forge() = default;
+  virtual ForgeKind kind() const = 0;
+  // Creates the request for spec.branch or updates the open one with that head branch.
+  virtual Result<ChangeRequest> OpenOrUpdate(const ChangeRequestSpec& spec) = 0;
+  // The open request whose head is `branch`, if any.
+  virtual Result<std::optional<ChangeRequest>> FindByBranch(const std::string& project,
+                                                            const std::string& branch) = 0;
+  // Reads the request's current state and checks (CI status of its head).
+  virtual Result<ChangeRequest> Sync(const std::string& project, const std::string& branch) = 0;
+  // Closes the open request of `branch` (if any) without merging.
+  virtual Status Close(const std::string& project, const std::string& branch) = 0;
+};
+
+// Limits the rate of request-creating calls across every repository of one forge.
+class RateLimiter {
+ public:
+  RateLimiter(RateLimitPolicy policy, Clock& clock);
+  // Waits (through the clock) until one more request is allowed, then records it.
+  void Acquire();
+  // How long Acquire would wait now, without recording anything.
+  std::chrono::milliseconds WaitTime();
+
+ private:
+  std::chrono::milliseconds WaitTimeLocked(Clock::time_point now);
+
+  RateLimitPolicy policy_;
+  Clock& clock_;
+  std::mutex mutex_;                       // guards recent_; never held while sleeping
+  std::vector<Clock::time_point> recent_;  // the last hour's requests, oldest first
+};
+
+// The forge of `config`; `clock` paces retries and rate limits. InvalidInput when the
+// configuration is incomplete (no api_url for github/gitlab, token variable unset).
+Result<std::unique_ptr<Forge>> MakeForge(const ForgeConfig& config, Clock& clock);
+
+// For the git forge: the remote a consumer's branch goes to.
+std::unique_ptr<Forge> MakeGitForge(std::filesystem::path repo, std::string remote);
+
+}  // namespace skein::vcs

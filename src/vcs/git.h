@@ -1,0 +1,55 @@
+// vcs/: git repositories, per-job workspaces and forges (git remotes, GitHub, GitLab).
+//
+// git.h: skein's few git operations, through the git command line (the same git a user has, so
+// remotes, credentials helpers and `git http-backend` behave as they do for the user). Every call
+// runs with a fixed identity and no user configuration (GIT_CONFIG_GLOBAL=/dev/null), never
+// prompts, and has a time limit.
+//
+// Thread-safety: free functions; two calls on one repository must not overlap.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace skein::vcs {
+
+struct GitOptions {
+  std::chrono::milliseconds timeout{120000};
+  std::string stdin_text;
+  std::vector<std::string> env;  // extra "NAME=value" entries (e.g. GIT_AUTHOR_DATE)
+};
+
+// Runs `git -C repo args...`; returns stdout. IoError with git's stderr and the command when git
+// exits non-zero.
+Result<std::string> Git(const std::filesystem::path& repo, const std::vector<std::string>& args,
+                        const GitOptions& options = {});
+
+// The commit `ref` names in `repo` (40 hex digits).
+Result<std::string> ResolveCommit(const std::filesystem::path& repo, std::string_view ref);
+
+// The branch HEAD points at ("main"), or "" when HEAD is detached.
+Result<std::string> CurrentBranch(const std::filesystem::path& repo);
+
+// Whether `name` is a valid branch name (git check-ref-format --branch rules).
+bool IsValidBranchName(std::string_view name);
+
+// Pushes `local_ref` (a commit or ref in `repo`) to `remote` (a URL, path or remote name) as
+// refs/heads/`branch`. With force, the branch is replaced (a re-run rebased on a new base);
+// `expected_old` (a commit, or "" for "must not exist") guards against overwriting what someone
+// else pushed since (--force-with-lease). Conflict when that guard fails.
+Status PushBranch(const std::filesystem::path& repo, std::string_view remote, std::string_view local_ref,
+                  std::string_view branch, bool force, const std::string* expected_old = nullptr);
+
+// The commit refs/heads/`branch` has on `remote`, or "" when it has no such branch.
+Result<std::string> RemoteBranchCommit(const std::filesystem::path& repo, std::string_view remote,
+                                       std::string_view branch);
+
+// Deletes refs/heads/`branch` on `remote`; Ok when it did not exist.
+Status DeleteRemoteBranch(const std::filesystem::path& repo, std::string_view remote,
+                          std::string_view branch);
+
+}  // namespace skein::vcs

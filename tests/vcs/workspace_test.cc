@@ -1,0 +1,111 @@
+#include "vcs/workspace.h"
+
+#include <gtest/gtest.h>
+
+#include "base/text.h"
+#include "tests/support/test_support.h"
+#include "vcs/git.h"
+
+namespace skein::vcs {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::Contains;
+
+// A repository with one commit on main holding `files`.
+fs::path MakeRepo(const testing::TempDir& dir,
+                  const std::vector<std::pair<std::string, std::string>>& files) {
+  fs::path repo = dir.path() / "source";
+  fs::create_directories(repo);
+  EXPECT_TRUE(Git(repo, {"init", "--quiet", "-b", "main"}).ok());
+  for (const auto& [name, content] : files) dir.Write("source/" + name, content);
+  EXPECT_TRUE(Git(repo, {"add", "--all"}).ok());
+  EXPECT_TRUE(Git(repo, {"-c", "commit.gpgsign=false", "commit", "--quiet", "-m", "initial"}).ok());
+  return repo;
+}
+
+TEST(Workspace, ClonesAtTheBaseCommitAndNeverSharesAJobFolder) {
+  testing::TempDir dir;
+  fs::path source = MakeRepo(dir, {{"q.sql", "SELECT 1\n"}});
+  Result<Workspace> w = CreateWorkspace(source, dir.path() / "ws", "job-1");
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_EQ(w->base_commit, *ResolveCommit(source, "HEAD"));
+  EXPECT_EQ(w->base_branch, "main");
+  EXPECT_EQ(*ReadFile(w->repo / "q.sql"), "SELECT 1\n");
+  Result<Workspace> again = CreateWorkspace(source, dir.path() / "ws", "job-1");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kConflict);
+  EXPECT_FALSE(CreateWorkspace(source, dir.path() / "ws", "../escape").ok());
+  ASSERT_TRUE(RemoveWorkspace(*w).ok());
+  EXPECT_FALSE(fs::exists(w->job));
+}
+
+TEST(Workspace, ARelativeRootIsMadeAbsolute) {
+  // `skein` passes .skein/workspaces relative to the working folder; git runs inside the job folder.
+  testing::TempDir dir;
+  fs::path source = MakeRepo(dir, {{"q.sql", "SELECT 1\n"}});
+  fs::path before = fs::current_path();
+  fs::current_path(dir.path());
+  Result<Workspace> w = CreateWorkspace("source", "rel/ws", "job");
+  fs::current_path(before);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_TRUE(w->repo.is_absolute());
+  EXPECT_EQ(*ReadFile(dir.path() / "rel/ws/job/repo/q.sql"), "SELECT 1\n");
+}
+
+TEST(Workspace, ChangesInTheCheckoutNeverReachTheSource) {
+  testing::TempDir dir;
+  fs::path source = MakeRepo(dir, {{"q.sql", "SELECT 1\n"}, {"old.txt", "x\n"}});
+  Result<Workspace> w = CreateWorkspace(source, dir.path() / "ws", "job");
+  ASSERT_TRUE(w.ok());
+  dir.Write("ws/job/repo/q.sql", "SELECT 2\n");
+  dir.Write("ws/job/repo/new.sql", "SELECT 3\n");
+  fs::remove(w->repo / "old.txt");
+  Result<std::vector<FileChange>> changes = ChangedFiles(*w);
+  ASSERT_TRUE(changes.ok()) << changes.status().message();
+  ASSERT_EQ(changes->size(), 3u);
+  EXPECT_EQ((*changes)[0].path, "new.sql");
+  EXPECT_EQ((*changes)[0].kind, FileChange::Kind::kAdded);
+  EXPECT_EQ((*changes)[1].path, "old.txt");
+  EXPECT_EQ((*changes)[1].kind, FileChange::Kind::kDeleted);
+  EXPECT_EQ((*changes)[1].before, "x\n");
+  EXPECT_EQ((*changes)[2].before, "SELECT 1\n");
+  EXPECT_EQ((*changes)[2].after, "SELECT 2\n");
+  Result<std::string> diff = WorkspaceDiff(*w);
+  ASSERT_TRUE(diff.ok());
+  EXPECT_TRUE(Contains(*diff, "+SELECT 3")) << *diff;
+  EXPECT_TRUE(Contains(*diff, "-SELECT 1")) << *diff;
+  Result<std::string> commit = CommitWorkspace(*w, "skein/test", "Move\n\nSkein-Campaign: test\n");
+  ASSERT_TRUE(commit.ok()) << commit.status().message();
+  EXPECT_EQ(*ReadFile(source / "q.sql"), "SELECT 1\n");
+  EXPECT_FALSE(ResolveCommit(source, "skein/test").ok());
+  ASSERT_TRUE(PushBranch(w->repo, source.string(), "HEAD", "skein/test", true).ok());
+  EXPECT_EQ(*RemoteBranchCommit(w->repo, source.string(), "skein/test"), *commit);
+  EXPECT_EQ(*ReadFile(source / "q.sql"), "SELECT 1\n");  // the source's checkout is untouched
+  ASSERT_TRUE(DeleteRemoteBranch(w->repo, source.string(), "skein/test").ok());
+  EXPECT_EQ(*RemoteBranchCommit(w->repo, source.string(), "skein/test"), "");
+}
+
+TEST(Workspace, ResetDropsEverythingTheAgentDid) {
+  testing::TempDir dir;
+  fs::path source = MakeRepo(dir, {{"q.sql", "SELECT 1\n"}});
+  Result<Workspace> w = CreateWorkspace(source, dir.path() / "ws", "job");
+  ASSERT_TRUE(w.ok());
+  dir.Write("ws/job/repo/q.sql", "SELECT 2\n");
+  dir.Write("ws/job/repo/extra/new.sql", "x\n");
+  ASSERT_TRUE(ResetWorkspace(*w).ok());
+  EXPECT_TRUE(ChangedFiles(*w)->empty());
+  EXPECT_EQ(CommitWorkspace(*w, "b", "m").status().code(), StatusCode::kConflict);
+}
+
+TEST(Git, BranchNamesFollowGitsRules) {
+  EXPECT_TRUE(IsValidBranchName("skein/user-profile-v2"));
+  EXPECT_FALSE(IsValidBranchName("a..b"));
+  EXPECT_FALSE(IsValidBranchName("-x"));
+  EXPECT_FALSE(IsValidBranchName("a b"));
+  EXPECT_FALSE(IsValidBranchName("x.lock"));
+  EXPECT_FALSE(IsValidBranchName("a/.hidden"));
+}
+
+}  // namespace
+}  // namespace skein::vcs
