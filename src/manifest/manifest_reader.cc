@@ -20,8 +20,7 @@ const std::vector<std::string> kVerifiers = {"parse", "residual", "equivalence",
 
 bool IsEnvName(std::string_view name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
 // "HH:MM-HH:MM", 00:00 to 23:59 on each side.
@@ -333,7 +332,9 @@ class ManifestReader {
 
   void ReadAgent(const json& agent) {
     const std::string p = "/spec/consumers/agent";
-    if (!fields_.CheckKeys(agent, p, {"kind", "command", "timeout", "env", "judge"}, "consumers.agent")) return;
+    if (!fields_.CheckKeys(agent, p, {"kind", "command", "timeout", "env", "judge", "sandbox"},
+                           "consumers.agent"))
+      return;
     AgentSpec& spec = m_.consumers.agent;
     int kind = fields_.ReadEnum(agent, p, "kind", {"builtin", "command", "chain"});
     if (kind >= 0) spec.kind = static_cast<AgentKind>(kind);
@@ -346,6 +347,9 @@ class ManifestReader {
                         "'" + spec.env[i] + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
     }
     fields_.ReadString(agent, p, "judge", spec.judge);
+    static const char* kSandboxes[] = {"auto", "bwrap", "none"};
+    int sandbox = fields_.ReadEnum(agent, p, "sandbox", {"auto", "bwrap", "none"});
+    if (sandbox >= 0) spec.sandbox = kSandboxes[sandbox];
     // A configured command with no kind means the default for it: built-in first, then the agent.
     if (kind < 0 && !spec.command.empty()) spec.kind = AgentKind::kChain;
     if (spec.kind != AgentKind::kBuiltin && spec.command.empty()) {
@@ -408,7 +412,8 @@ class ManifestReader {
 
   void ReadEquivalence(const json& equivalence) {
     const std::string p = "/spec/consumers/equivalence";
-    if (!fields_.CheckKeys(equivalence, p, {"sample_rows", "seed", "float_tolerance"}, "consumers.equivalence"))
+    if (!fields_.CheckKeys(equivalence, p, {"sample_rows", "seed", "float_tolerance"},
+                           "consumers.equivalence"))
       return;
     EquivalenceSpec& spec = m_.consumers.equivalence;
     fields_.ReadInt(equivalence, p, "sample_rows", spec.sample_rows, 1);
@@ -428,7 +433,8 @@ class ManifestReader {
     int kind = fields_.ReadEnum(forge, p, "kind", kKinds);
     if (kind >= 0) spec.kind = kKinds[static_cast<size_t>(kind)];
     fields_.ReadString(forge, p, "api_url", spec.api_url);
-    if (!spec.api_url.empty() && spec.api_url.rfind("https://", 0) != 0 && spec.api_url.rfind("http://", 0) != 0)
+    if (!spec.api_url.empty() && spec.api_url.rfind("https://", 0) != 0 &&
+        spec.api_url.rfind("http://", 0) != 0)
       fields_.Problem(p + "/api_url", "consumers.change.forge.api_url must be an http(s) URL");
     fields_.ReadString(forge, p, "token_env", spec.token_env);
     if (!spec.token_env.empty() && !IsEnvName(spec.token_env))

@@ -80,6 +80,9 @@ struct AgentSpec {
   std::chrono::seconds timeout{600};
   std::vector<std::string> env;  // environment variables passed through to the agent, by name
   std::string judge;             // a command reviewing a command agent's diff ("" = none)
+  // How a command agent is confined: "auto" (bubblewrap when usable, else unconfined), "bwrap"
+  // (bubblewrap or the attempt fails), "none".
+  std::string sandbox = "auto";
 };
 
 struct ForgeSpec {
@@ -104,7 +107,7 @@ struct ChangeSpec {
 };
 
 struct EquivalenceSpec {
-  int sample_rows = 10000;        // rows of v1 sampled (or generated) for each check
+  int sample_rows = 10000;  // rows of v1 sampled (or generated) for each check
   uint64_t seed = 42;
   double float_tolerance = 1e-9;  // relative
 };
@@ -113,9 +116,9 @@ struct ConsumerPlan {
   bool preserve_output = true;
   AgentSpec agent;
   std::vector<std::string> verifiers = {"parse", "residual", "equivalence", "build", "scope"};
-  int max_attempts = 3;                      // agent attempts per job before it fails
-  std::chrono::seconds build_timeout{600};   // the build verifier's limit
-  uint64_t max_workspace_bytes = 1ull << 30; // a workspace larger than this fails the attempt
+  int max_attempts = 3;                       // agent attempts per job before it fails
+  std::chrono::seconds build_timeout{600};    // the build verifier's limit
+  uint64_t max_workspace_bytes = 1ull << 30;  // a workspace larger than this fails the attempt
   EquivalenceSpec equivalence;
   ChangeSpec change;
 };

@@ -48,8 +48,9 @@ bool IsDbtSchemaYaml(std::string_view text) {
   return version2 && (HasTopLevelKey(text, "sources") || HasTopLevelKey(text, "models"));
 }
 
-// The dialect a SQL file's first line names, if any.
-std::optional<sql::Dialect> DialectHint(std::string_view text) {
+}  // namespace
+
+std::optional<sql::Dialect> SqlDialectHint(std::string_view text) {
   std::string_view first = Trim(text.substr(0, text.find('\n')));
   if (first == "#legacySQL" || first == "#standardSQL") return sql::Dialect::kBigQuery;
   if (!first.starts_with("--")) return std::nullopt;
@@ -57,8 +58,6 @@ std::optional<sql::Dialect> DialectHint(std::string_view text) {
   if (!rest.starts_with("dialect:")) return std::nullopt;
   return sql::ParseDialect(Trim(rest.substr(8)));
 }
-
-}  // namespace
 
 FileKind DetectFileKind(std::string_view path, std::string_view content) {
   std::string ext = Extension(BaseName(path));
@@ -86,7 +85,7 @@ RewriteResult RewriteFile(std::string_view path, std::string_view text, const Re
     case FileKind::kSql:
     case FileKind::kDbtModel: {
       RewriteOptions sql_options = options;
-      if (std::optional<sql::Dialect> hint = DialectHint(text)) sql_options.dialect = *hint;
+      if (std::optional<sql::Dialect> hint = SqlDialectHint(text)) sql_options.dialect = *hint;
       return RewriteSql(text, spec, sql_options);
     }
     case FileKind::kDbtSchemaYaml:

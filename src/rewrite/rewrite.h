@@ -29,10 +29,10 @@ struct Schema;
 
 // One v1 column that changes in v2. Unchanged v1 columns are not listed.
 struct ColumnChange {
-  std::string from;     // the v1 column
-  std::string to;       // the v2 column; "" when dropped
-  std::string reverse;  // SQL computing the v1 value over a v2 row; "" when none
-  bool retyped = false; // the v2 type differs: a consumer use needs `reverse`
+  std::string from;      // the v1 column
+  std::string to;        // the v2 column; "" when dropped
+  std::string reverse;   // SQL computing the v1 value over a v2 row; "" when none
+  bool retyped = false;  // the v2 type differs: a consumer use needs `reverse`
 };
 
 // What to rewrite: a table rename plus column changes, derived from a Migration.
@@ -59,27 +59,43 @@ struct Edit {
   size_t end = 0;
   std::string before;  // == input.substr(begin, end - begin)
   std::string after;
-  std::string why;     // "table rename", "column rename account_id", "reverse of signup_ts", ...
+  std::string why;  // "table rename", "column rename account_id", "reverse of signup_ts", ...
 };
 
 struct RewriteFinding {
   size_t begin = 0;  // byte span in the input
   size_t end = 0;
-  int line = 0;      // 1-based, of begin
-  int col = 0;       // 1-based byte column of begin
+  int line = 0;  // 1-based, of begin
+  int col = 0;   // 1-based byte column of begin
   std::string reason;
 };
 
 struct RewriteResult {
-  std::string text;  // the rewritten file
-  std::vector<Edit> edits;  // sorted by begin, non-overlapping
+  std::string text;                      // the rewritten file
+  std::vector<Edit> edits;               // sorted by begin, non-overlapping
   std::vector<RewriteFinding> findings;  // sorted by begin
   bool changed() const { return !edits.empty(); }
 };
 
 // How a file is read: decided by its name (and, for SQL, a dialect option or a first-line hint).
-enum class FileKind { kSql, kDbtModel, kDbtSchemaYaml, kPython, kScala, kJava, kGo, kJavaScript, kYaml, kJson, kToml, kOther };
+enum class FileKind {
+  kSql,
+  kDbtModel,
+  kDbtSchemaYaml,
+  kPython,
+  kScala,
+  kJava,
+  kGo,
+  kJavaScript,
+  kYaml,
+  kJson,
+  kToml,
+  kOther
+};
 FileKind DetectFileKind(std::string_view path, std::string_view content);
+// The dialect a SQL text's first line names, if any: `-- dialect: bigquery` (any name
+// sql::ParseDialect reads), or BigQuery's `#standardSQL` / `#legacySQL`.       file_rewriter.cc
+std::optional<sql::Dialect> SqlDialectHint(std::string_view text);
 
 struct RewriteOptions {
   sql::Dialect dialect = sql::Dialect::kAnsi;  // for SQL text; a file may override by a hint

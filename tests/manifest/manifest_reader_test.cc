@@ -271,10 +271,21 @@ TEST(ManifestReader, RequiresACommandForCommandAgents) {
 }
 
 TEST(ManifestReader, ACommandWithoutAKindChainsTheBuiltinAgentFirst) {
-  Result<Migration> m = ParseMigration(Manifest("  consumers: {agent: {command: aider, env: [OPENAI_API_KEY]}}\n"), "m.yaml");
+  Result<Migration> m =
+      ParseMigration(Manifest("  consumers: {agent: {command: aider, env: [OPENAI_API_KEY]}}\n"), "m.yaml");
   ASSERT_TRUE(m.ok()) << m.status().message();
   EXPECT_EQ(m->consumers.agent.kind, AgentKind::kChain);
   EXPECT_EQ(m->consumers.agent.env, std::vector<std::string>{"OPENAI_API_KEY"});
+  EXPECT_EQ(m->consumers.agent.sandbox, "auto");
+}
+
+TEST(ManifestReader, ReadsTheAgentsSandboxAndRejectsAnUnknownOne) {
+  Result<Migration> m =
+      ParseMigration(Manifest("  consumers: {agent: {command: aider, sandbox: bwrap}}\n"), "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->consumers.agent.sandbox, "bwrap");
+  EXPECT_EQ(Rejection(Manifest("  consumers: {agent: {command: aider, sandbox: docker}}\n")).substr(0, 12),
+            "m.yaml:7:48:");
 }
 
 TEST(ManifestReader, ReadsConsumerJobSettings) {
@@ -310,7 +321,8 @@ TEST(ManifestReader, RejectsBadForgeAndAgentSettingsAtTheirPlace) {
             "m.yaml:7:42: '9-17' is not a time window \"HH:MM-HH:MM\"");
   EXPECT_EQ(Rejection(Manifest("  consumers: {agent: {kind: command, command: x, env: [\"A-B\"]}}\n")),
             "m.yaml:7:56: 'A-B' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
-  EXPECT_EQ(Rejection(Manifest("  consumers: {change: {forge: {kind: bitbucket}}}\n")).substr(0, 12), "m.yaml:7:38:");
+  EXPECT_EQ(Rejection(Manifest("  consumers: {change: {forge: {kind: bitbucket}}}\n")).substr(0, 12),
+            "m.yaml:7:38:");
 }
 
 TEST(ManifestReader, CompatViewNeedsAReverseForEveryUnprovableColumn) {
