@@ -18,6 +18,9 @@
 // to 15 significant digits when either side is DOUBLE (6 when FLOAT/REAL), the precision those
 // types hold, so a DOUBLE 0.30000000000000004 agrees with a DECIMAL 0.30.
 //
+// The FROM-item replacement (dataset/redirect_reads.h) and the comparison
+// (dataset/result_compare.h) are shared with verify/'s equivalence verifier.
+//
 // Thread-safety: free functions; one engine per thread.
 #pragma once
 
