@@ -55,6 +55,23 @@ std::string ChecksFromCombinedStatus(const json& status) {
   return state;
 }
 
+// GitHub's check runs (GitHub Actions and apps report here, not as statuses) merged into
+// `checks`: any failure fails; else anything unfinished is pending; else success.
+std::string MergeCheckRuns(const std::string& checks, const json& runs) {
+  if (!runs.contains("check_runs") || !runs["check_runs"].is_array() || runs["check_runs"].empty())
+    return checks;
+  bool pending = checks == "pending", failed = checks == "failure";
+  for (const json& run : runs["check_runs"]) {
+    if (JsonString(run, "status") != "completed") {
+      pending = true;
+      continue;
+    }
+    std::string conclusion = JsonString(run, "conclusion");
+    if (conclusion != "success" && conclusion != "neutral" && conclusion != "skipped") failed = true;
+  }
+  return failed ? "failure" : pending ? "pending" : "success";
+}
+
 class GitHubForge : public Forge {
  public:
   GitHubForge(const ForgeConfig& config, std::string token, Clock& clock)
@@ -152,6 +169,8 @@ class GitHubForge : public Forge {
     if (!sha.empty()) {
       ASSIGN_OR_RETURN(ForgeResponse status, http_.Send("GET", repo + "/commits/" + sha + "/status"));
       out.checks = ChecksFromCombinedStatus(status.json);
+      ASSIGN_OR_RETURN(ForgeResponse runs, http_.Send("GET", repo + "/commits/" + sha + "/check-runs"));
+      out.checks = MergeCheckRuns(out.checks, runs.json);
     }
     return out;
   }

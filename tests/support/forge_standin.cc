@@ -160,6 +160,12 @@ void ForgeStandin::SetChecks(const std::string& project, const std::string& bran
   if (StandinRequest* r = FindLocked(project, branch, false)) r->checks = checks;
 }
 
+void ForgeStandin::AddCheckRun(const std::string& project, const std::string& branch,
+                               const std::string& status, const std::string& conclusion) {
+  std::lock_guard lock(mutex_);
+  if (StandinRequest* r = FindLocked(project, branch, false)) r->check_runs.emplace_back(status, conclusion);
+}
+
 void ForgeStandin::SetState(const std::string& project, const std::string& branch, const std::string& state) {
   std::lock_guard lock(mutex_);
   if (StandinRequest* r = FindLocked(project, branch, false)) r->state = state;
@@ -341,6 +347,20 @@ void ForgeStandin::HandleGitHub(const std::string& method, const std::vector<std
         pr->team_reviewers.push_back(t.get<std::string>());
       return Reply(response, 201, GitHubPull(*pr));
     }
+  }
+  if (collection == "commits" && path.size() == 6 && path[5] == "check-runs" && method == "GET") {
+    for (const StandinRequest& r : requests_) {
+      if (r.project != project || r.head_sha != path[4]) continue;
+      json runs = json::array();
+      for (const auto& [status, conclusion] : r.check_runs) {
+        runs.push_back({{"name", "ci"},
+                        {"head_sha", r.head_sha},
+                        {"status", status},
+                        {"conclusion", conclusion.empty() ? json(nullptr) : json(conclusion)}});
+      }
+      return Reply(response, 200, {{"total_count", runs.size()}, {"check_runs", runs}});
+    }
+    return Reply(response, 404, {{"message", "No commit found for SHA: " + path[4]}});
   }
   if (collection == "commits" && path.size() == 6 && path[5] == "status" && method == "GET") {
     for (const StandinRequest& r : requests_) {

@@ -48,6 +48,8 @@ struct StandinRequest {
   bool auto_merge = false;
   std::string head_sha;
   std::string checks;  // GitHub combined state / GitLab pipeline status; "" = none reported
+  // GitHub check runs (what GitHub Actions reports): {status, conclusion}.
+  std::vector<std::pair<std::string, std::string>> check_runs;
 };
 
 class ForgeStandin {
@@ -69,6 +71,10 @@ class ForgeStandin {
   // Sets what CI reports for the request's head: GitHub "pending"/"success"/"failure"/"error",
   // GitLab pipeline statuses "running"/"success"/"failed"/...
   void SetChecks(const std::string& project, const std::string& branch, const std::string& checks);
+  // Adds a GitHub check run on the request's head: status "queued"/"in_progress"/"completed",
+  // conclusion "success"/"failure"/... ("" until completed).
+  void AddCheckRun(const std::string& project, const std::string& branch, const std::string& status,
+                   const std::string& conclusion);
   // Changes the newest request's state ("merged", "closed") as a person on the website would.
   void SetState(const std::string& project, const std::string& branch, const std::string& state);
   // Branches deleted through the API, "project:branch".

@@ -223,6 +223,26 @@ TEST_F(GitHubForgeTest, SyncReadsStateAndCheckStatus) {
   EXPECT_EQ(forge->Sync("acme/shop", "no-such-branch").status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(GitHubForgeTest, ChecksIncludeCheckRunsAsGitHubActionsReportThem) {
+  auto forge = Make();
+  ASSERT_TRUE(forge->OpenOrUpdate(Spec()).ok());
+  github_.AddCheckRun("acme/shop", "skein/orders-v2", "in_progress", "");
+  EXPECT_EQ(forge->Sync("acme/shop", "skein/orders-v2")->checks, "pending");
+  github_.AddCheckRun("acme/shop", "skein/orders-v2", "completed", "failure");
+  EXPECT_EQ(forge->Sync("acme/shop", "skein/orders-v2")->checks, "failure");
+  // A passing commit status does not hide a failed check run.
+  github_.SetChecks("acme/shop", "skein/orders-v2", "success");
+  EXPECT_EQ(forge->Sync("acme/shop", "skein/orders-v2")->checks, "failure");
+}
+
+TEST_F(GitHubForgeTest, ChecksAreSuccessWhenEveryCheckRunPassed) {
+  auto forge = Make();
+  ASSERT_TRUE(forge->OpenOrUpdate(Spec()).ok());
+  github_.AddCheckRun("acme/shop", "skein/orders-v2", "completed", "success");
+  github_.AddCheckRun("acme/shop", "skein/orders-v2", "completed", "skipped");
+  EXPECT_EQ(forge->Sync("acme/shop", "skein/orders-v2")->checks, "success");
+}
+
 TEST_F(GitHubForgeTest, CloseClosesThePullRequestAndDeletesItsBranch) {
   auto forge = Make();
   ASSERT_TRUE(forge->OpenOrUpdate(Spec()).ok());
