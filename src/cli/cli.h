@@ -10,6 +10,9 @@
 #include <string>
 
 #include "base/status.h"
+#include "catalog/lineage.h"
+#include "data/warehouse.h"
+#include "manifest/migration.h"
 #include "store/store.h"
 
 namespace skein {
@@ -36,15 +39,20 @@ inline void OrFail(const Status& status) {
 }
 // Opens the store named by --store / $SKEIN_STORE, or Fail()s.
 std::unique_ptr<Store> OpenStoreOrFail(const GlobalOptions& global);
+// The from-dataset's catalog entity, or Fail() at spec.from naming it (with a did-you-mean).
+const Entity& RequireDataset(const Migration& m, const CatalogGraph& graph);
+// The from-dataset's schema after checking the manifest against it, or Fail().
+Schema CheckAgainstData(const Migration& m, const Entity& dataset);
 // Pretty-prints JSON to stdout with a final newline.
 void PrintJson(const nlohmann::json& json);
 
-void AddCatalogCommands(CLI::App& app, GlobalOptions& global);   // cmd_catalog.cc
-void AddLineageCommand(CLI::App& app, GlobalOptions& global);    // cmd_lineage.cc
-void AddDiscoverCommand(CLI::App& app, GlobalOptions& global);   // cmd_discover.cc
-void AddPlanCommands(CLI::App& app, GlobalOptions& global);      // cmd_plan.cc (plan, manifest check)
-void AddRewriteCommand(CLI::App& app, GlobalOptions& global);    // cmd_rewrite.cc
-void AddDataCommands(CLI::App& app, GlobalOptions& global);      // cmd_data.cc
-void AddDataDiffCommand(CLI::App& data, GlobalOptions& global);  // cmd_data_diff.cc (`data diff`)
+void AddCatalogCommands(CLI::App& app, GlobalOptions& global);         // cmd_catalog.cc
+void AddLineageCommand(CLI::App& app, GlobalOptions& global);          // cmd_lineage.cc
+void AddDiscoverCommand(CLI::App& app, GlobalOptions& global);         // cmd_discover.cc
+void AddPlanCommands(CLI::App& app, GlobalOptions& global);            // cmd_plan.cc (plan, manifest check)
+void AddRewriteCommand(CLI::App& app, GlobalOptions& global);          // cmd_rewrite.cc
+void AddDataCommands(CLI::App& app, GlobalOptions& global);            // cmd_data.cc
+void AddDataDiffCommand(CLI::App& data, GlobalOptions& global);        // cmd_data_diff.cc (`data diff`)
+void AddMigrateConsumerCommand(CLI::App& app, GlobalOptions& global);  // cmd_migrate_consumer.cc
 
 }  // namespace skein

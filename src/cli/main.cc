@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   skein::AddPlanCommands(app, global);
   skein::AddRewriteCommand(app, global);
   skein::AddDataCommands(app, global);
+  skein::AddMigrateConsumerCommand(app, global);
 
   if (int code = skein::RejectUnknownCommand(app, argc, argv); code != 0) return code;
   try {

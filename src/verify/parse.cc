@@ -101,7 +101,7 @@ Rendered RenderDbt(std::string_view text) {
   return {std::move(out), std::nullopt};
 }
 
-// DuckDB opened on first use: a Verify call without ANSI SQL files never starts it.
+// DuckDB opened on first use: a thread that never parses ANSI SQL files never starts it.
 class DuckDbParser {
  public:
   Result<duckdb_internal::DuckDb*> Get() {
@@ -168,7 +168,9 @@ class ParseVerifier : public Verifier {
     nlohmann::json notes = nlohmann::json::array();
     int checked = 0;
     int considered = 0;
-    DuckDbParser duckdb;
+    // One parser per thread, kept for the thread's life: opening DuckDB costs more than parsing a
+    // consumer's files, and a worker verifies many consumers. Only json_serialize_sql runs in it.
+    thread_local DuckDbParser duckdb;
     for (const vcs::FileChange& change : context.changes) {
       if (change.kind == vcs::FileChange::Kind::kDeleted) continue;
       FileKind kind = DetectFileKind(change.path, change.after);

@@ -1,0 +1,111 @@
+// One consumer job: for one consumer of a migration, produce a change that is proven and carry
+// it to a change request.
+//
+//   workspace   a fresh clone of the consumer's repository at its current HEAD (vcs/workspace.h)
+//   attempts    the agent changes the checkout; the verifiers judge the change; a failure goes
+//               back to the agent, trimmed, for the next attempt, up to consumers.max_attempts
+//   commit      a verified change becomes one commit on the campaign's branch, based on the base
+//               commit, its message from the manifest with trailers naming the campaign
+//   request     the branch is pushed to the consumer's remote and opened (or updated) as a change
+//               request whose body carries the evidence
+//
+// Contracts:
+// - Nothing reaches a remote or a forge unless every verifier passed and no finding is left.
+// - Re-running updates the same branch and request: when the remote branch already carries the
+//   same change on the same base, nothing is pushed; otherwise it is replaced with a lease
+//   (--force-with-lease on the commit skein read), and the forge finds the open request by head
+//   branch — never a second one.
+// - Evidence is kept in the job's log folder: per attempt the agent's log and prompt, the diff
+//   and the verifier results as JSON. A failed job keeps its whole job folder; a finished one
+//   keeps only its log folder (moved under `evidence_root`).
+// - Attempts of a deterministic agent (builtin) are not repeated: the same input gives the same
+//   change and the same failure.
+//
+// Thread-safety: MigrateConsumer may run on many threads for distinct consumers; the Forge it is
+// given must be shareable (vcs/forge.h says so).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/agent.h"
+#include "base/clock.h"
+#include "base/status.h"
+#include "catalog/entity.h"
+#include "data/warehouse.h"
+#include "manifest/migration.h"
+#include "vcs/forge.h"
+#include "verify/verifier.h"
+
+namespace skein {
+
+struct ConsumerJobOptions {
+  bool dry_run = false;  // stop after verification: no commit pushed, no request
+  std::filesystem::path workspaces = ".skein/workspaces";   // job folders are created here
+  std::filesystem::path evidence_root = ".skein/evidence";  // finished jobs' logs are kept here
+  bool keep_workspace = false;                              // keep the job folder even when the job succeeds
+  std::optional<DatasetLocation> v1_location;        // real v1 data for equivalence samples, if reachable
+  std::string remote;                                // where the branch is pushed; "" = the source repository
+  std::function<void(const std::string&)> progress;  // one line per step; may be empty
+};
+
+struct AttemptRecord {
+  int number = 0;
+  agent::AgentOutcome agent;
+  std::vector<verify::VerifierResult> results;
+  std::string diff;
+  std::vector<std::string> problems;  // violations, findings left, workspace too large, ...
+  bool passed = false;
+};
+
+enum class JobState {
+  kVerified,   // dry run: verified, nothing pushed
+  kOpened,     // a change request was opened
+  kUpdated,    // the existing request was updated (the branch moved)
+  kUnchanged,  // the existing request already carries this change: nothing pushed
+  kNoChange,   // the consumer's code does not refer to the dataset: nothing to do
+  kFailed,     // no verified change within max_attempts (evidence kept)
+};
+std::string_view JobStateName(JobState state);  // "verified", "opened", ...
+
+struct ConsumerJobReport {
+  std::string migration;
+  std::string consumer;  // ref key
+  std::string repo;      // the source repository
+  std::string base_commit;
+  std::string branch;
+  JobState state = JobState::kFailed;
+  std::string reason;  // why it failed, or what happened, in one line
+  std::vector<AttemptRecord> attempts;
+  std::string diff;    // the final change
+  std::string commit;  // "" when nothing was committed
+  std::optional<vcs::ChangeRequest> request;
+  std::string title;
+  std::string body;                // the request body (markdown), also in a dry run
+  std::filesystem::path evidence;  // where the logs, diffs and results are kept
+
+  bool ok() const { return state != JobState::kFailed; }
+  const AttemptRecord* last() const { return attempts.empty() ? nullptr : &attempts.back(); }
+};
+
+// Runs the job for `consumer` (its repository at `repo`). `forge` may be null for a dry run.
+// An error Status only for what prevents the job from starting (no repository, no workspace, an
+// unusable manifest); an agent or verifier failure is a report with state kFailed.
+Result<ConsumerJobReport> MigrateConsumer(const Migration& migration, const Schema& v1_schema,
+                                          const Entity& consumer, const std::filesystem::path& repo,
+                                          vcs::Forge* forge, const ConsumerJobOptions& options);
+
+// The commit message: consumers.change.message (or the title and a summary of the change), then
+// trailers naming the campaign, the consumer and the base.
+std::string CommitMessage(const Migration& migration, const ConsumerJobReport& report);
+// The request body: what changed and why, each verifier's result, the equivalence check's row
+// counts and checksums, and the attempts it took.
+std::string RequestBody(const Migration& migration, const ConsumerJobReport& report);
+
+nlohmann::json ConsumerJobToJson(const ConsumerJobReport& report);
+
+}  // namespace skein
