@@ -5,6 +5,9 @@
 // runs with a fixed identity and no user configuration (GIT_CONFIG_GLOBAL=/dev/null), never
 // prompts, and has a time limit.
 //
+// A workspace's local questions (what changed, its diff, its commit) go through libgit2 instead
+// (vcs/libgit.h, internal), with the same no-user-configuration rule.
+//
 // Thread-safety: free functions; two calls on one repository must not overlap.
 #pragma once
 

@@ -5,6 +5,7 @@
 
 #include "base/text.h"
 #include "vcs/git.h"
+#include "vcs/libgit.h"
 
 namespace skein::vcs {
 namespace {
@@ -18,19 +19,6 @@ bool IsPlainFolderName(std::string_view name) {
   });
 }
 
-// Paths printed by `git ls-files -z` / `git diff -z --name-status`: NUL-separated.
-std::vector<std::string> SplitNul(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\0', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<Workspace> CreateWorkspace(const fs::path& source, const fs::path& root, std::string_view job_id,
@@ -40,7 +28,7 @@ Result<Workspace> CreateWorkspace(const fs::path& source, const fs::path& root, 
   std::error_code ec;
   if (!fs::is_directory(source, ec))
     return Status::NotFound("repository " + source.string() + " does not exist");
-  Result<std::string> base = ResolveCommit(source, base_ref);
+  Result<std::string> base = libgit::ResolveCommit(source, base_ref);
   if (!base.ok()) {
     return Status::NotFound(source.string() + " is not a git repository with a commit '" +
                             std::string(base_ref) + "': " + base.status().message());
@@ -60,16 +48,20 @@ Result<Workspace> CreateWorkspace(const fs::path& source, const fs::path& root, 
   w.log = w.job / "log";
   w.source = fs::absolute(source);
   w.base_commit = *base;
-  Result<std::string> branch = CurrentBranch(source);
+  Result<std::string> branch = libgit::CurrentBranch(source);
   w.base_branch = branch.ok() ? *branch : "";
   fs::create_directories(w.home, ec);
   fs::create_directories(w.log, ec);
   Result<std::string> cloned =
-      Git(w.job, {"clone", "--quiet", "--no-local", "--no-checkout", w.source.string(), w.repo.string()});
-  if (cloned.ok()) cloned = Git(w.repo, {"checkout", "--quiet", "--detach", w.base_commit});
-  if (!cloned.ok()) {
+      // --no-hardlinks: a copy of the object files, not links to the source's, so nothing done in
+      // the workspace can reach the source repository; cheaper than --no-local's repacking.
+      // No automatic gc or maintenance: a workspace lives for one job.
+      Git(w.job, {"clone", "--quiet", "--local", "--no-hardlinks", "--no-checkout", "--config", "gc.auto=0",
+                  "--config", "maintenance.auto=false", w.source.string(), w.repo.string()});
+  Status checked_out = cloned.ok() ? libgit::CheckoutDetached(w.repo, w.base_commit) : cloned.status();
+  if (!checked_out.ok()) {
     fs::remove_all(w.job, ec);
-    return cloned.status();
+    return checked_out;
   }
   return w;
 }
@@ -92,56 +84,28 @@ uintmax_t DiskUsage(const fs::path& path) {
 }
 
 Result<std::vector<FileChange>> ChangedFiles(const Workspace& w) {
-  // Tracked changes against the base commit, then untracked files that are not ignored.
-  Result<std::string> status = Git(w.repo, {"diff", "--name-status", "-z", "--no-renames", w.base_commit});
-  if (!status.ok()) return status.status();
-  Result<std::string> untracked = Git(w.repo, {"ls-files", "-z", "--others", "--exclude-standard"});
-  if (!untracked.ok()) return untracked.status();
+  ASSIGN_OR_RETURN(std::vector<libgit::Delta> deltas, libgit::Changes(w.repo, w.base_commit));
   std::vector<FileChange> changes;
-  std::vector<std::string> fields = SplitNul(*status);
-  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+  for (const libgit::Delta& d : deltas) {
     FileChange c;
-    c.path = fields[i + 1];
-    c.kind = fields[i] == "D"   ? FileChange::Kind::kDeleted
-             : fields[i] == "A" ? FileChange::Kind::kAdded
-                                : FileChange::Kind::kModified;
-    changes.push_back(std::move(c));
-  }
-  for (const std::string& path : SplitNul(*untracked)) {
-    FileChange c;
-    c.path = path;
-    c.kind = FileChange::Kind::kAdded;
-    changes.push_back(std::move(c));
-  }
-  for (FileChange& c : changes) {
+    c.path = d.path;
+    c.kind = d.status == 'D'   ? FileChange::Kind::kDeleted
+             : d.status == 'A' ? FileChange::Kind::kAdded
+                               : FileChange::Kind::kModified;
     if (c.kind != FileChange::Kind::kAdded) {
-      Result<std::string> before = Git(w.repo, {"show", w.base_commit + ":" + c.path});
-      if (!before.ok()) return before.status();
-      c.before = std::move(*before);
+      ASSIGN_OR_RETURN(c.before, libgit::ReadBlob(w.repo, d.old_blob));
     }
     if (c.kind != FileChange::Kind::kDeleted) {
-      Result<std::string> after = ReadFile(w.repo / c.path);
-      if (!after.ok()) return after.status();
-      c.after = std::move(*after);
+      ASSIGN_OR_RETURN(c.after, ReadFile(w.repo / c.path));
     }
+    changes.push_back(std::move(c));
   }
   std::sort(changes.begin(), changes.end(),
             [](const FileChange& a, const FileChange& b) { return a.path < b.path; });
   return changes;
 }
 
-Result<std::string> WorkspaceDiff(const Workspace& w) {
-  // `git add -N` makes untracked files show in the diff without staging their content.
-  Result<std::string> untracked = Git(w.repo, {"ls-files", "-z", "--others", "--exclude-standard"});
-  if (!untracked.ok()) return untracked.status();
-  std::vector<std::string> files = SplitNul(*untracked);
-  if (!files.empty()) {
-    std::vector<std::string> args = {"add", "--intent-to-add", "--"};
-    args.insert(args.end(), files.begin(), files.end());
-    if (Result<std::string> r = Git(w.repo, args); !r.ok()) return r.status();
-  }
-  return Git(w.repo, {"diff", "--no-color", "--no-ext-diff", "--no-renames", w.base_commit});
-}
+Result<std::string> WorkspaceDiff(const Workspace& w) { return libgit::Patch(w.repo, w.base_commit); }
 
 Status ResetWorkspace(const Workspace& w) {
   Result<std::string> r = Git(w.repo, {"reset", "--quiet", "--hard", w.base_commit});
@@ -153,19 +117,7 @@ Result<std::string> CommitWorkspace(const Workspace& w, std::string_view branch,
                                     const CommitIdentity& identity) {
   if (!IsValidBranchName(branch))
     return Status::InvalidInput("'" + std::string(branch) + "' is not a valid branch name");
-  Result<std::string> r = Git(w.repo, {"checkout", "--quiet", "-B", std::string(branch)});
-  if (r.ok()) r = Git(w.repo, {"add", "--all"});
-  if (!r.ok()) return r.status();
-  Result<std::string> staged = Git(w.repo, {"diff", "--cached", "--name-only", w.base_commit});
-  if (!staged.ok()) return staged.status();
-  if (Trim(*staged).empty()) return Status::Conflict("nothing to commit in " + w.repo.string());
-  GitOptions options;
-  options.stdin_text = std::string(message);
-  options.env = {"GIT_AUTHOR_NAME=" + identity.name, "GIT_AUTHOR_EMAIL=" + identity.email,
-                 "GIT_COMMITTER_NAME=" + identity.name, "GIT_COMMITTER_EMAIL=" + identity.email};
-  r = Git(w.repo, {"-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "--file=-"}, options);
-  if (!r.ok()) return r.status();
-  return ResolveCommit(w.repo, "HEAD");
+  return libgit::CommitAll(w.repo, w.base_commit, branch, message, identity.name, identity.email);
 }
 
 }  // namespace skein::vcs

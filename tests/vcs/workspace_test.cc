@@ -86,6 +86,41 @@ TEST(Workspace, ChangesInTheCheckoutNeverReachTheSource) {
   EXPECT_EQ(*RemoteBranchCommit(w->repo, source.string(), "skein/test"), "");
 }
 
+TEST(Workspace, IgnoredFilesAreNoChangeAndTheCommitIsWhatGitReads) {
+  testing::TempDir dir;
+  fs::path source = MakeRepo(dir, {{".gitignore", "target/\n*.log\n"},
+                                   {"q.sql", "SELECT 1\n"},
+                                   {"run.sh", "#!/bin/sh\n"},
+                                   {"gone/old.sql", "SELECT 0\n"}});
+  ASSERT_TRUE(Git(source, {"update-index", "--chmod=+x", "run.sh"}).ok());
+  ASSERT_TRUE(Git(source, {"-c", "commit.gpgsign=false", "commit", "--quiet", "-m", "exec"}).ok());
+  Result<Workspace> w = CreateWorkspace(source, dir.path() / "ws", "job");
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_TRUE(fs::status(w->repo / "run.sh").permissions() != fs::perms::none &&
+              (fs::status(w->repo / "run.sh").permissions() & fs::perms::owner_exec) != fs::perms::none)
+      << "the checkout keeps the executable bit";
+  // A build's output and logs are ignored: neither a change nor committed.
+  dir.Write("ws/job/repo/target/classes/A.class", "bytes");
+  dir.Write("ws/job/repo/build.log", "ok");
+  dir.Write("ws/job/repo/q.sql", "SELECT 2\n");
+  fs::remove_all(w->repo / "gone");
+  Result<std::vector<FileChange>> changes = ChangedFiles(*w);
+  ASSERT_TRUE(changes.ok()) << changes.status().message();
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].path, "gone/old.sql");
+  EXPECT_EQ((*changes)[0].kind, FileChange::Kind::kDeleted);
+  EXPECT_EQ((*changes)[1].path, "q.sql");
+  Result<std::string> commit = CommitWorkspace(*w, "skein/x", "  Move\n\n\nSkein-Campaign: x  \n\n");
+  ASSERT_TRUE(commit.ok()) << commit.status().message();
+  // git itself reads the commit: the files it holds, its parent, its cleaned message, HEAD on the branch.
+  EXPECT_EQ(*Git(w->repo, {"ls-tree", "-r", "--name-only", *commit}), ".gitignore\nq.sql\nrun.sh\n");
+  EXPECT_EQ(*Git(w->repo, {"rev-parse", *commit + "^"}), w->base_commit + "\n");
+  EXPECT_EQ(*Git(w->repo, {"log", "-1", "--format=%B", *commit}), "  Move\n\nSkein-Campaign: x\n\n");
+  EXPECT_EQ(*Git(w->repo, {"symbolic-ref", "HEAD"}), "refs/heads/skein/x\n");
+  EXPECT_TRUE(Contains(*Git(w->repo, {"ls-tree", *commit, "run.sh"}), "100755")) << "the mode is kept";
+  EXPECT_EQ(*Git(w->repo, {"status", "--porcelain"}), "") << "index and checkout agree with the commit";
+}
+
 TEST(Workspace, ResetDropsEverythingTheAgentDid) {
   testing::TempDir dir;
   fs::path source = MakeRepo(dir, {{"q.sql", "SELECT 1\n"}});
