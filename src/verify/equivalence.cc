@@ -225,6 +225,23 @@ std::string Plural(size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+// One in-memory DuckDB per thread, kept for the thread's life: opening one costs about a fifth of
+// a check, and a worker checks many consumers. Each check drops its sample tables; an engine a
+// check failed in is dropped. One DuckDB thread: samples are small, and waking worker threads
+// costs more than they save (docs/benchmarks.md); jobs run side by side on the cores instead.
+thread_local std::unique_ptr<SqlEngine> thread_engine;
+
+Result<SqlEngine*> ThreadEngine() {
+  if (!thread_engine) {
+    ASSIGN_OR_RETURN(std::unique_ptr<SqlEngine> engine, OpenDuckDbEngine());
+    RETURN_IF_ERROR(engine->Execute("SET threads = 1"));
+    thread_engine = std::move(engine);
+  }
+  return thread_engine.get();
+}
+
+void DropThreadEngine() { thread_engine.reset(); }
+
 class EquivalenceVerifier : public Verifier {
  public:
   std::string Name() const override { return "equivalence"; }
@@ -243,25 +260,26 @@ class EquivalenceVerifier : public Verifier {
       result.evidence = Evidence(checks, nullptr);
       return result;
     }
-    Result<std::unique_ptr<SqlEngine>> engine = OpenDuckDbEngine();
+    Result<SqlEngine*> engine = ThreadEngine();
     if (!engine.ok()) {
       result.summary = "DuckDB could not be opened: " + engine.status().message();
       return result;
     }
-    // One thread: samples are small, and waking DuckDB's worker threads costs more than they
-    // save (docs/benchmarks.md); jobs run side by side on the fleet's cores instead.
-    (void)(*engine)->Execute("SET threads = 1");
     Result<SampleTables> samples =
         LoadSampleTables(**engine, *context.migration, *context.v1_schema, context.v1_location,
                          context.settings.sample_rows, context.settings.sample_seed);
     if (!samples.ok()) {
       result.summary = "no sample data: " + samples.status().message();
       result.evidence = Evidence(checks, nullptr);
+      DropThreadEngine();  // whatever state the failure left, the next check starts afresh
       return result;
     }
     for (QueryCheck& check : checks) Compare(**engine, context, *samples, &check);
     Summarize(checks, *samples, &result);
     result.evidence = Evidence(checks, &*samples);
+    for (const std::string& table : {samples->v1, samples->v2}) {
+      if (!(*engine)->Execute("DROP TABLE IF EXISTS " + table).ok()) DropThreadEngine();
+    }
     return result;
   }
 

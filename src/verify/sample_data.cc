@@ -273,12 +273,16 @@ Status SampleReal(SqlEngine& engine, const DatasetLocation& location, const std:
     return Status::InvalidInput("v1 is a PostgreSQL table, which the in-memory DuckDB does not read");
   }
   ASSIGN_OR_RETURN(std::string relation, engine.Relation(location));
-  // A reservoir sample is repeatable only when one thread reads the input in order.
+  // A reservoir sample is repeatable only when one thread reads the input in order; the
+  // engine's own setting is put back afterwards.
+  ASSIGN_OR_RETURN(RowSet threads, engine.Query("SELECT current_setting('threads')"));
+  std::string previous = threads.rows.empty() || !threads.rows[0][0] ? "" : *threads.rows[0][0];
   RETURN_IF_ERROR(engine.Execute("SET threads = 1"));
   Status made = engine.Execute("CREATE TABLE " + table + " AS SELECT * FROM " + relation +
                                " USING SAMPLE reservoir(" + std::to_string(rows) + " ROWS) REPEATABLE (" +
                                std::to_string(seed % 2147483648ull) + ")");
-  (void)engine.Execute("RESET threads");
+  bool digits = !previous.empty() && previous.find_first_not_of("0123456789") == std::string::npos;
+  (void)engine.Execute(digits ? "SET threads = " + previous : std::string("RESET threads"));
   return made;
 }
 
@@ -401,6 +405,9 @@ Result<SampleTables> LoadSampleTables(SqlEngine& engine, const Migration& migrat
   out.v2 = Quoted(v2_parts);
   for (const std::string& schema : {v1_parts[0], v2_parts[0]})
     RETURN_IF_ERROR(engine.Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(schema)));
+  // An engine may be reused: an earlier check's samples go first.
+  for (const std::string& table : {out.v1, out.v2})
+    RETURN_IF_ERROR(engine.Execute("DROP TABLE IF EXISTS " + table));
 
   if (v1_location) {
     Status sampled = SampleReal(engine, *v1_location, out.v1, rows, seed);

@@ -43,6 +43,23 @@ TEST(EquivalenceVerifier, PassesTheBuiltinRewriteOfARenameAndRetype) {
   EXPECT_EQ(q["checksum_v1"], q["checksum_v2"]);
 }
 
+TEST(EquivalenceVerifier, ChecksInOneThreadShareAnEngineButNeverSamples) {
+  // The verifier keeps one DuckDB per thread; each check must see only its own sample.
+  Fixture right;
+  right.Change("models/premium.sql", kPremiumUsers, right.Rewritten("models/premium.sql", kPremiumUsers));
+  VerifierResult first = Equivalence(right, 300);
+  ASSERT_EQ(first.outcome, Outcome::kPass) << Describe(first);
+  Fixture wrong;
+  wrong.Change("premium.sql", kPremiumUsers,
+               "SELECT account_id AS user_id, country FROM core.user_profile_v2 WHERE NOT is_premium\n");
+  VerifierResult second = Equivalence(wrong, 200);
+  EXPECT_EQ(second.outcome, Outcome::kFail) << Describe(second);
+  EXPECT_EQ(second.evidence["sample"]["v1_rows"], 200) << second.evidence.dump(2);
+  VerifierResult third = Equivalence(right, 300);
+  EXPECT_EQ(third.outcome, Outcome::kPass) << Describe(third);
+  EXPECT_EQ(third.evidence["queries"][0]["checksum_v1"], first.evidence["queries"][0]["checksum_v1"]);
+}
+
 TEST(EquivalenceVerifier, PassesAHandWrittenRewriteThatReordersOutputColumns) {
   Fixture f;
   // Columns match by name, not position; `is_premium` is BOOLEAN in v2, so the filter changes.
