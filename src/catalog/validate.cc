@@ -170,6 +170,19 @@ const std::map<std::string, AnnotationRule>& SkeinAnnotations() {
                      ? ""
                      : Quote(v) + " is not a framework name (e.g. sql, dbt, python, scala, config)";
         }}},
+      // Where migrate-consumer pushes the campaign's branch; git reads it, so no option-like value.
+      {"skein.dev/remote",
+       {"Component",
+        [](std::string_view v) -> std::string {
+          if (Trim(v).empty()) return "is empty";
+          if (v.front() == '-') return Quote(v) + " starts with '-' (git would read it as an option)";
+          for (unsigned char c : v)
+            if (c < 0x20 || c == 0x7f) return Quote(v) + " holds a control character";
+          return {};
+        }}},
+      // The build verifier's command for the consumer, run by /bin/sh in its checkout.
+      {"skein.dev/verify-command",
+       {"Component", [](std::string_view v) -> std::string { return Trim(v).empty() ? "is empty" : ""; }}},
       {"skein.dev/tier",
        {nullptr,
         [](std::string_view v) -> std::string {

@@ -347,6 +347,25 @@ Result<ConsumerJobReport> MigrateConsumer(const Migration& m, const Schema& v1_s
   return report;
 }
 
+std::vector<ClosedRequest> CloseCampaignRequests(const Migration& m,
+                                                 const std::vector<const Entity*>& consumers,
+                                                 const ForgeFor& forge_for) {
+  std::vector<ClosedRequest> out;
+  for (const Entity* consumer : consumers) {
+    ClosedRequest closed;
+    closed.consumer = consumer->Ref().Key();
+    Result<vcs::Forge*> forge = forge_for(*consumer);
+    if (!forge.ok()) {
+      closed.status = forge.status();
+    } else {
+      closed.status = (*forge)->Close(ProjectOf(*consumer, (*forge)->kind()), m.consumers.change.branch);
+    }
+    if (!closed.status.ok()) closed.status = closed.status.WithContext("consumer " + closed.consumer);
+    out.push_back(std::move(closed));
+  }
+  return out;
+}
+
 json ConsumerJobToJson(const ConsumerJobReport& report) {
   json attempts = json::array();
   for (const auto& a : report.attempts) {

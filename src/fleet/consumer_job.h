@@ -108,4 +108,21 @@ std::string RequestBody(const Migration& migration, const ConsumerJobReport& rep
 
 nlohmann::json ConsumerJobToJson(const ConsumerJobReport& report);
 
+// What closing a campaign did for one consumer.
+struct ClosedRequest {
+  std::string consumer;  // ref key
+  Status status;         // Ok when its request is closed and its branch deleted (or there were none)
+};
+
+// The forge a consumer's requests live on (the one MigrateConsumer was given for it).
+using ForgeFor = std::function<Result<vcs::Forge*>(const Entity& consumer)>;
+
+// Closes the campaign's change request without merging and deletes its branch, for every one of
+// `consumers`, in one call (rollback uses it). Idempotent: a consumer the campaign never reached
+// (no request, no branch) is Ok. One consumer's failure does not stop the others; each has its
+// own result, in the order given.
+std::vector<ClosedRequest> CloseCampaignRequests(const Migration& migration,
+                                                 const std::vector<const Entity*>& consumers,
+                                                 const ForgeFor& forge_for);
+
 }  // namespace skein

@@ -124,7 +124,7 @@ std::string DateOf(int64_t days) {
   int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
   int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
   int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-  char buffer[32];
+  char buffer[64];  // room for any int64 the compiler cannot rule out
   std::snprintf(buffer, sizeof buffer, "%04lld-%02lld-%02lld", static_cast<long long>(y + (m <= 2)),
                 static_cast<long long>(m), static_cast<long long>(d));
   return buffer;

@@ -224,6 +224,21 @@ TEST(ValidateEntity, UnknownSkeinAnnotationSuggestsTheClosest) {
             "/metadata/annotations/skein.dev~1colour (key): unknown annotation 'skein.dev/colour'\n");
 }
 
+TEST(ValidateEntity, ConsumerJobAnnotationsAreKnownAndChecked) {
+  json entity = Component();
+  entity["metadata"]["annotations"] = {{"skein.dev/remote", "https://git.example.com/growth/dau.git"},
+                                       {"skein.dev/verify-command", "make check"}};
+  EXPECT_EQ(Problems(entity), "");
+  entity["metadata"]["annotations"] = {{"skein.dev/remote", "--upload-pack=evil"}};
+  EXPECT_EQ(
+      Problems(entity),
+      "/metadata/annotations/skein.dev~1remote: skein.dev/remote: '--upload-pack=evil' starts with '-' (git "
+      "would read it as an option)\n");
+  entity["metadata"]["annotations"] = {{"skein.dev/verify-command", " "}};
+  EXPECT_EQ(Problems(entity),
+            "/metadata/annotations/skein.dev~1verify-command: skein.dev/verify-command: is empty\n");
+}
+
 TEST(ValidateEntity, DatasetIdFormat) {
   EXPECT_TRUE(IsValidDatasetId("core.user_profile_v1"));
   EXPECT_TRUE(IsValidDatasetId("db.schema.table"));

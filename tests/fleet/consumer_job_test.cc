@@ -136,6 +136,37 @@ TEST_F(ConsumerJobOnGitHub, AConsumerThatMovesOnGetsTheSameRequestRebased) {
             *vcs::ResolveCommit(repo_, "main"));
 }
 
+TEST_F(ConsumerJobOnGitHub, ClosingTheCampaignClosesItsRequestsAndDeletesTheirBranches) {
+  ASSERT_EQ(Run()->state, JobState::kOpened);
+  vcs::ForgeConfig config{vcs::ForgeKind::kGitHub, github_.api_url(), kTokenEnv, {}};
+  std::unique_ptr<vcs::Forge> forge = std::move(vcs::MakeForge(config, clock_)).value();
+  // A second consumer the campaign never reached: nothing to close, and no error.
+  Entity untouched = consumer_;
+  untouched.name = "revenue-by-plan";
+  untouched.annotations["github.com/project-slug"] = "acme/revenue-by-plan";
+  ForgeFor forge_for = [&](const Entity&) -> Result<vcs::Forge*> { return forge.get(); };
+  std::vector<ClosedRequest> closed = CloseCampaignRequests(migration_, {&consumer_, &untouched}, forge_for);
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_TRUE(closed[0].status.ok()) << closed[0].status.message();
+  EXPECT_TRUE(closed[1].status.ok()) << closed[1].status.message();
+  EXPECT_EQ(github_.Find("acme/daily-active-users", "skein/user-profile-v2")->state, "closed");
+  EXPECT_EQ(github_.deleted_branches(),
+            std::vector<std::string>{"acme/daily-active-users:skein/user-profile-v2"});
+  // Again: nothing left to do, still no error.
+  closed = CloseCampaignRequests(migration_, {&consumer_}, forge_for);
+  EXPECT_TRUE(closed[0].status.ok()) << closed[0].status.message();
+  // A consumer whose forge cannot be had is named, and the others still close.
+  ForgeFor broken = [&](const Entity& c) -> Result<vcs::Forge*> {
+    if (c.name == "revenue-by-plan") return Status::InvalidInput("no token");
+    return forge.get();
+  };
+  closed = CloseCampaignRequests(migration_, {&untouched, &consumer_}, broken);
+  EXPECT_FALSE(closed[0].status.ok());
+  EXPECT_TRUE(Contains(closed[0].status.message(), "component:default/revenue-by-plan"))
+      << closed[0].status.message();
+  EXPECT_TRUE(closed[1].status.ok());
+}
+
 TEST_F(ConsumerJobOnGitHub, AWrongChangeOpensNothing) {
   migration_.consumers.max_attempts = 1;
   migration_.consumers.agent.kind = AgentKind::kCommand;
