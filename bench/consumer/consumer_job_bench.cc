@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/subprocess.h"
+#include "bench_util.h"
 #include "catalog/lineage.h"
 #include "data/warehouse.h"
 #include "fleet/consumer_job.h"
@@ -24,20 +25,13 @@
 #include "store/store.h"
 
 namespace fs = std::filesystem;
-using Ms = std::chrono::duration<double, std::milli>;
+using skein::bench::Ms;
 
 namespace {
 
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  size_t index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
+using skein::bench::Percentile;
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "skein-bench-consumer: %s\n", message.c_str());
-  std::exit(2);
-}
+[[noreturn]] void Die(const std::string& message) { skein::bench::Die("skein-bench-consumer", message); }
 
 }  // namespace
 
