@@ -23,6 +23,26 @@ bool IsEnvName(std::string_view name) {
   return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
+// The environment variable names a manifest may point a secret at: [A-Z_][A-Z0-9_]*.
+bool IsUpperEnvName(std::string_view name) {
+  static const std::regex kName("^[A-Z_][A-Z0-9_]*$");
+  return std::regex_match(name.begin(), name.end(), kName);
+}
+
+// 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit.
+bool IsLabel(std::string_view text) {
+  static const std::regex kLabel("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+  return std::regex_match(text.begin(), text.end(), kLabel);
+}
+
+// http:// or https:// followed by something.
+bool IsHttpUrl(std::string_view url) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (url.size() > scheme.size() && url.substr(0, scheme.size()) == scheme) return true;
+  }
+  return false;
+}
+
 // "HH:MM-HH:MM", 00:00 to 23:59 on each side.
 bool IsTimeWindow(std::string_view text) {
   auto clock_time = [](std::string_view t) {
@@ -452,7 +472,9 @@ class ManifestReader {
   void ReadRollout(const json& rollout) {
     const std::string p = "/spec/rollout";
     if (!fields_.CheckKeys(
-            rollout, p, {"canary", "growth", "max_parallel", "pause_on_failure_rate", "retries", "approval"},
+            rollout, p,
+            {"canary", "growth", "max_parallel", "max_parallel_per_owner", "max_parallel_per_repo",
+             "pause_on_failure_rate", "breaker", "retries", "approval", "group", "alerts"},
             "rollout")) {
       return;
     }
@@ -460,13 +482,55 @@ class ManifestReader {
     fields_.ReadInt(rollout, p, "canary", policy.canary, 1);
     fields_.ReadNumber(rollout, p, "growth", policy.growth, 1, 1e18);
     fields_.ReadInt(rollout, p, "max_parallel", policy.max_parallel, 1);
+    fields_.ReadInt(rollout, p, "max_parallel_per_owner", policy.max_parallel_per_owner, 0);
+    fields_.ReadInt(rollout, p, "max_parallel_per_repo", policy.max_parallel_per_repo, 0);
     fields_.ReadNumber(rollout, p, "pause_on_failure_rate", policy.pause_on_failure_rate, 0, 1);
+    if (const json* breaker = fields_.Get(rollout, p, "breaker")) ReadBreaker(*breaker);
     if (const json* retries = fields_.Get(rollout, p, "retries")) ReadRetries(*retries);
     if (const json* approval = fields_.Get(rollout, p, "approval")) {
       if (fields_.CheckKeys(*approval, p + "/approval", {"tiers"}, "rollout.approval")) {
         fields_.ReadStringList(*approval, p + "/approval", "tiers", policy.approval_tiers);
       }
     }
+    fields_.ReadString(rollout, p, "group", policy.group);
+    if (!policy.group.empty() && !IsLabel(policy.group)) {
+      fields_.Problem(p + "/group", "rollout.group '" + policy.group +
+                                        "' is not a label: 1-63 lowercase letters, digits and '-', "
+                                        "starting and ending with a letter or digit");
+    }
+    if (const json* alerts = fields_.Get(rollout, p, "alerts")) ReadAlerts(*alerts);
+  }
+
+  void ReadBreaker(const json& breaker) {
+    const std::string p = "/spec/rollout/breaker";
+    if (!fields_.CheckKeys(breaker, p, {"window", "min_sample"}, "rollout.breaker")) return;
+    BreakerPolicy& policy = m_.rollout.breaker;
+    fields_.ReadInt(breaker, p, "window", policy.window, 1);
+    fields_.ReadInt(breaker, p, "min_sample", policy.min_sample, 1);
+    if (policy.min_sample <= policy.window) return;
+    // Point at what was written: min_sample, or window when min_sample is its default.
+    bool min_sample_written = fields_.Get(breaker, p, "min_sample") != nullptr;
+    fields_.Problem(p + (min_sample_written ? "/min_sample" : "/window"),
+                    "rollout.breaker.min_sample (" + std::to_string(policy.min_sample) +
+                        (min_sample_written ? "" : ", the default") +
+                        ") must be at most rollout.breaker.window (" + std::to_string(policy.window) + ")");
+  }
+
+  void ReadAlerts(const json& alerts) {
+    const std::string p = "/spec/rollout/alerts";
+    if (!fields_.CheckKeys(alerts, p, {"webhook", "webhook_env"}, "rollout.alerts")) return;
+    RolloutPolicy& policy = m_.rollout;
+    fields_.ReadString(alerts, p, "webhook", policy.alert_webhook);
+    // The URL is not echoed: a webhook URL is often a secret.
+    if (!policy.alert_webhook.empty() && !IsHttpUrl(policy.alert_webhook))
+      fields_.Problem(p + "/webhook", "rollout.alerts.webhook must be an http:// or https:// URL");
+    fields_.ReadString(alerts, p, "webhook_env", policy.alert_webhook_env);
+    if (!policy.alert_webhook_env.empty() && !IsUpperEnvName(policy.alert_webhook_env))
+      fields_.Problem(p + "/webhook_env", "'" + policy.alert_webhook_env +
+                                              "' is not an environment variable name ([A-Z_][A-Z0-9_]*)");
+    if (fields_.Get(alerts, p, "webhook") && fields_.Get(alerts, p, "webhook_env"))
+      fields_.Problem(p + "/webhook_env", "rollout.alerts takes webhook or webhook_env, not both",
+                      /*at_key=*/true);
   }
 
   void ReadRetries(const json& retries) {

@@ -185,12 +185,17 @@ nlohmann::json RolloutToJson(const RolloutPolicy& rollout) {
   return {{"canary", rollout.canary},
           {"growth", rollout.growth},
           {"max_parallel", rollout.max_parallel},
+          {"max_parallel_per_owner", rollout.max_parallel_per_owner},
+          {"max_parallel_per_repo", rollout.max_parallel_per_repo},
           {"pause_on_failure_rate", rollout.pause_on_failure_rate},
+          {"breaker", {{"window", rollout.breaker.window}, {"min_sample", rollout.breaker.min_sample}}},
           {"retries",
            {{"max", rollout.retries.max},
             {"base", FormatDuration(rollout.retries.base)},
             {"cap", FormatDuration(rollout.retries.cap)}}},
-          {"approval", {{"tiers", rollout.approval_tiers}}}};
+          {"approval", {{"tiers", rollout.approval_tiers}}},
+          {"group", rollout.group},
+          {"alerts", {{"webhook", rollout.alert_webhook}, {"webhook_env", rollout.alert_webhook_env}}}};
 }
 
 }  // namespace

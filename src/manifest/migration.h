@@ -123,19 +123,46 @@ struct ConsumerPlan {
   ChangeSpec change;
 };
 
+// How the fleet scheduler tries a consumer job again when it errors. (Not to be confused with
+// consumers.max_attempts, the agent attempts inside one job.) `max` is the number of retries
+// after the job's first attempt, so a job runs at most max + 1 times; 0 never retries. After the
+// job's failed attempt n (1-based), the next one waits
+//   delay(n) = min(cap, base * 2^(n-1)) * (0.5 + 0.5 * u)
+// where u in [0, 1) is a deterministic hash of (job id, n): jobs spread out, and a rerun of the
+// same campaign waits the same.
 struct RetryPolicy {
   int max = 3;
   std::chrono::seconds base{30};
   std::chrono::seconds cap{3600};
 };
 
+// The circuit breaker that pauses a campaign: over the last `window` finished consumer jobs, it
+// trips once at least `min_sample` have finished and the share that failed is >=
+// RolloutPolicy::pause_on_failure_rate. 1 <= min_sample <= window.
+struct BreakerPolicy {
+  int window = 20;
+  int min_sample = 5;
+};
+
 struct RolloutPolicy {
   int canary = 1;
   double growth = 2.0;
+  // Consumer jobs running at once: in the campaign; per catalog owner (0 = no cap); per
+  // repository (0 = no cap; 1 by default since consumers of one repository share the branch).
   int max_parallel = 4;
-  double pause_on_failure_rate = 0.25;
+  int max_parallel_per_owner = 0;
+  int max_parallel_per_repo = 1;
+  double pause_on_failure_rate = 0.25;  // the breaker's failure share
+  BreakerPolicy breaker;
   RetryPolicy retries;
   std::vector<std::string> approval_tiers;  // consumers of these tiers wait for an approval
+  // The worker group that runs the campaign's jobs, a label; "" = any worker.
+  std::string group;
+  // Where alerts (breaker trip, pause, dead jobs, approval needed, completion) are POSTed as
+  // Slack-compatible JSON: an http(s) URL, or the environment variable holding one. At most one
+  // is set; both "" = no alerts.
+  std::string alert_webhook;
+  std::string alert_webhook_env;
 };
 
 struct Migration {

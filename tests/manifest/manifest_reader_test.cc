@@ -128,6 +128,13 @@ TEST(ManifestReader, FillsEveryDefaultOfAMinimalManifest) {
   EXPECT_EQ(m->rollout.retries.base, std::chrono::seconds(30));
   EXPECT_EQ(m->rollout.retries.cap, std::chrono::hours(1));
   EXPECT_TRUE(m->rollout.approval_tiers.empty());
+  EXPECT_EQ(m->rollout.max_parallel_per_owner, 0);
+  EXPECT_EQ(m->rollout.max_parallel_per_repo, 1);
+  EXPECT_EQ(m->rollout.breaker.window, 20);
+  EXPECT_EQ(m->rollout.breaker.min_sample, 5);
+  EXPECT_EQ(m->rollout.group, "");
+  EXPECT_EQ(m->rollout.alert_webhook, "");
+  EXPECT_EQ(m->rollout.alert_webhook_env, "");
 }
 
 TEST(ManifestReader, RejectsUnknownKeyWithDidYouMean) {
@@ -176,6 +183,111 @@ TEST(ManifestReader, RejectsValuesOfTheWrongType) {
             "m.yaml:7:29: spec.rollout.retries.base must be a positive duration such as 30s, 10m, 1h or 600");
   EXPECT_EQ(Rejection(Manifest("  rollout: {retries: {base: 10m, cap: 1m}}\n")),
             "m.yaml:7:39: rollout.retries.cap (1m) must be at least rollout.retries.base (10m)");
+}
+
+TEST(ManifestReader, ReadsTheRolloutsSchedulerFields) {
+  Result<Migration> m =
+      ParseMigration(Manifest("  rollout:\n"
+                              "    max_parallel_per_owner: 2\n"
+                              "    max_parallel_per_repo: 3\n"
+                              "    breaker: {window: 10, min_sample: 4}\n"
+                              "    group: etl-eu-1\n"
+                              "    alerts: {webhook: \"https://hooks.example.com/T0/B0/x\"}\n"),
+                     "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->rollout.max_parallel_per_owner, 2);
+  EXPECT_EQ(m->rollout.max_parallel_per_repo, 3);
+  EXPECT_EQ(m->rollout.breaker.window, 10);
+  EXPECT_EQ(m->rollout.breaker.min_sample, 4);
+  EXPECT_EQ(m->rollout.group, "etl-eu-1");
+  EXPECT_EQ(m->rollout.alert_webhook, "https://hooks.example.com/T0/B0/x");
+  EXPECT_EQ(m->rollout.alert_webhook_env, "");
+
+  m = ParseMigration(Manifest("  rollout: {max_parallel_per_repo: 0, breaker: {window: 1, min_sample: 1},\n"
+                              "            alerts: {webhook_env: SKEIN_ALERT_URL}}\n"),
+                     "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->rollout.max_parallel_per_repo, 0);  // 0 = no cap
+  EXPECT_EQ(m->rollout.breaker.window, 1);
+  EXPECT_EQ(m->rollout.breaker.min_sample, 1);
+  EXPECT_EQ(m->rollout.alert_webhook, "");
+  EXPECT_EQ(m->rollout.alert_webhook_env, "SKEIN_ALERT_URL");
+}
+
+TEST(ManifestReader, RejectsNegativeParallelismCaps) {
+  EXPECT_EQ(Rejection(Manifest("  rollout: {max_parallel_per_owner: -1}\n")),
+            "m.yaml:7:37: spec.rollout.max_parallel_per_owner must be an integer >= 0");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {max_parallel_per_repo: 1.5}\n")),
+            "m.yaml:7:36: spec.rollout.max_parallel_per_repo must be an integer >= 0");
+}
+
+TEST(ManifestReader, RejectsABreakerSampleLargerThanItsWindow) {
+  EXPECT_EQ(Rejection(Manifest("  rollout: {breaker: {window: 3, min_sample: 4}}\n")),
+            "m.yaml:7:46: rollout.breaker.min_sample (4) must be at most rollout.breaker.window (3)");
+  // min_sample left at its default of 5: the window written is what conflicts.
+  EXPECT_EQ(Rejection(Manifest("  rollout:\n    breaker:\n      window: 3\n")),
+            "m.yaml:9:15: rollout.breaker.min_sample (5, the default) must be at most "
+            "rollout.breaker.window (3)");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {breaker: {window: 0}}\n")),
+            "m.yaml:7:31: spec.rollout.breaker.window must be an integer >= 1");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {breaker: {min_sample: 0}}\n")),
+            "m.yaml:7:35: spec.rollout.breaker.min_sample must be an integer >= 1");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {breaker: 5}\n")),
+            "m.yaml:7:22: spec.rollout.breaker must be a mapping");
+}
+
+TEST(ManifestReader, RejectsAnUnknownBreakerOrAlertsKeyWithDidYouMean) {
+  EXPECT_EQ(Rejection(Manifest("  rollout: {breaker: {window: 20, min_smaple: 5}}\n")),
+            "m.yaml:7:35: unknown key 'min_smaple' in rollout.breaker (did you mean 'min_sample'?)");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {alerts: {webhok: \"https://x.example\"}}\n")),
+            "m.yaml:7:22: unknown key 'webhok' in rollout.alerts (did you mean 'webhook'?)");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {max_parallel_per_rep: 2}\n")),
+            "m.yaml:7:13: unknown key 'max_parallel_per_rep' in rollout (did you mean "
+            "'max_parallel_per_repo'?)");
+}
+
+TEST(ManifestReader, RejectsAGroupThatIsNotALabel) {
+  const std::string rule =
+      "' is not a label: 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit";
+  EXPECT_EQ(Rejection(Manifest("  rollout: {group: ETL}\n")), "m.yaml:7:20: rollout.group 'ETL" + rule);
+  EXPECT_EQ(Rejection(Manifest("  rollout: {group: \"-etl\"}\n")), "m.yaml:7:20: rollout.group '-etl" + rule);
+  EXPECT_EQ(Rejection(Manifest("  rollout: {group: etl-}\n")), "m.yaml:7:20: rollout.group 'etl-" + rule);
+  EXPECT_EQ(Rejection(Manifest("  rollout: {group: etl_eu}\n")), "m.yaml:7:20: rollout.group 'etl_eu" + rule);
+  std::string long_label(64, 'a');
+  EXPECT_EQ(Rejection(Manifest("  rollout: {group: " + long_label + "}\n")),
+            "m.yaml:7:20: rollout.group '" + long_label + rule);
+  EXPECT_EQ(Rejection(Manifest("  rollout: {group: 7}\n")),
+            "m.yaml:7:20: spec.rollout.group must be a string");
+  for (const std::string& good : std::vector<std::string>{"a", "7", "etl-eu-1", std::string(63, 'a')}) {
+    Result<Migration> m = ParseMigration(Manifest("  rollout: {group: \"" + good + "\"}\n"), "m.yaml");
+    ASSERT_TRUE(m.ok()) << good << ": " << m.status().message();
+    EXPECT_EQ(m->rollout.group, good);
+  }
+}
+
+TEST(ManifestReader, RejectsAnAlertWebhookThatIsNotHttp) {
+  const std::string message = "rollout.alerts.webhook must be an http:// or https:// URL";
+  EXPECT_EQ(Rejection(Manifest("  rollout: {alerts: {webhook: \"ftp://hooks.example\"}}\n")),
+            "m.yaml:7:31: " + message);
+  EXPECT_EQ(Rejection(Manifest("  rollout: {alerts: {webhook: hooks.example/x}}\n")),
+            "m.yaml:7:31: " + message);
+  EXPECT_EQ(Rejection(Manifest("  rollout: {alerts: {webhook: \"https://\"}}\n")), "m.yaml:7:31: " + message);
+  Result<Migration> m =
+      ParseMigration(Manifest("  rollout: {alerts: {webhook: \"http://127.0.0.1:9/hook\"}}\n"), "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->rollout.alert_webhook, "http://127.0.0.1:9/hook");
+}
+
+TEST(ManifestReader, RejectsAWebhookTogetherWithWebhookEnvAndABadVariableName) {
+  EXPECT_EQ(Rejection(Manifest("  rollout:\n"
+                               "    alerts:\n"
+                               "      webhook: \"https://hooks.example/x\"\n"
+                               "      webhook_env: ALERT_URL\n")),
+            "m.yaml:10:7: rollout.alerts takes webhook or webhook_env, not both");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {alerts: {webhook_env: alert_url}}\n")),
+            "m.yaml:7:35: 'alert_url' is not an environment variable name ([A-Z_][A-Z0-9_]*)");
+  EXPECT_EQ(Rejection(Manifest("  rollout: {alerts: {webhook_env: 1URL}}\n")),
+            "m.yaml:7:35: '1URL' is not an environment variable name ([A-Z_][A-Z0-9_]*)");
 }
 
 TEST(ManifestReader, ReadsTolerancesAndRejectsMalformedOnes) {
@@ -377,6 +489,31 @@ TEST(ManifestReader, WritesTheManifestWithItsDefaultsAsJson) {
   EXPECT_EQ(json["spec"]["rollout"]["retries"]["cap"], "1h");
   EXPECT_EQ(json["spec"]["consumers"]["change"]["branch"], "skein/users-v2");
   EXPECT_EQ(json["spec"]["data"]["publish"]["approval"], "none");
+}
+
+TEST(ManifestReader, WritesEveryRolloutFieldWithItsDefault) {
+  auto m = ParseMigration(Manifest(""), "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(MigrationToJson(*m)["spec"]["rollout"], nlohmann::json::parse(R"({
+    "canary": 1, "growth": 2.0, "max_parallel": 4, "max_parallel_per_owner": 0,
+    "max_parallel_per_repo": 1, "pause_on_failure_rate": 0.25,
+    "breaker": {"window": 20, "min_sample": 5},
+    "retries": {"max": 3, "base": "30s", "cap": "1h"},
+    "approval": {"tiers": []},
+    "group": "",
+    "alerts": {"webhook": "", "webhook_env": ""}})"));
+
+  m = ParseMigration(
+      Manifest("  rollout: {max_parallel_per_owner: 2, max_parallel_per_repo: 3, group: etl,\n"
+               "            breaker: {window: 8, min_sample: 2}, alerts: {webhook_env: HOOK}}\n"),
+      "m.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  nlohmann::json rollout = MigrationToJson(*m)["spec"]["rollout"];
+  EXPECT_EQ(rollout["max_parallel_per_owner"], 2);
+  EXPECT_EQ(rollout["max_parallel_per_repo"], 3);
+  EXPECT_EQ(rollout["breaker"], nlohmann::json::parse(R"({"window": 8, "min_sample": 2})"));
+  EXPECT_EQ(rollout["group"], "etl");
+  EXPECT_EQ(rollout["alerts"], nlohmann::json::parse(R"({"webhook": "", "webhook_env": "HOOK"})"));
 }
 
 TEST(Durations, ReadAndWriteTheUsualSpellings) {
