@@ -83,6 +83,170 @@ CREATE TABLE data_partitions (
 );
 )sql",
     },
+    {
+        3,
+        "the fleet's job queue: campaigns, their jobs, every attempt (also the lease history), workers, events",
+        R"sql(
+CREATE TABLE campaigns (
+  id                TEXT PRIMARY KEY,
+  state             TEXT NOT NULL,
+  reason            TEXT NOT NULL,
+  manifest_file     TEXT NOT NULL,
+  manifest          TEXT NOT NULL,
+  manifest_hash     TEXT NOT NULL,
+  workdir           TEXT NOT NULL,
+  policy            TEXT NOT NULL,
+  max_parallel      INTEGER NOT NULL,
+  per_owner         INTEGER NOT NULL,
+  per_repo          INTEGER NOT NULL,
+  open_stage        INTEGER NOT NULL,
+  breaker_since_ms  BIGINT NOT NULL,
+  created_ms        BIGINT NOT NULL,
+  updated_ms        BIGINT NOT NULL
+);
+CREATE TABLE jobs (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  campaign         TEXT NOT NULL REFERENCES campaigns(id),
+  kind             TEXT NOT NULL,
+  target           TEXT NOT NULL,
+  stage            INTEGER NOT NULL,
+  wave             INTEGER NOT NULL,
+  priority         INTEGER NOT NULL,
+  owner            TEXT NOT NULL,
+  repo             TEXT NOT NULL,
+  tier             TEXT NOT NULL,
+  grp              TEXT NOT NULL,
+  needs_approval   INTEGER NOT NULL,
+  approved_by      TEXT NOT NULL,
+  payload          TEXT NOT NULL,
+  state            TEXT NOT NULL,
+  attempts         INTEGER NOT NULL,
+  max_attempts     INTEGER NOT NULL,
+  run_after_ms     BIGINT NOT NULL,
+  lease_worker     TEXT NOT NULL,
+  lease_token      BIGINT NOT NULL,
+  lease_expires_ms BIGINT NOT NULL,
+  outcome          TEXT NOT NULL,
+  result           TEXT NOT NULL,
+  created_ms       BIGINT NOT NULL,
+  updated_ms       BIGINT NOT NULL,
+  finished_ms      BIGINT NOT NULL,
+  UNIQUE (campaign, kind, target)
+);
+CREATE INDEX jobs_claimable ON jobs(state, run_after_ms);
+CREATE INDEX jobs_by_campaign ON jobs(campaign, stage, state);
+CREATE TABLE attempts (
+  job              BIGINT NOT NULL REFERENCES jobs(id),
+  token            BIGINT NOT NULL,
+  worker           TEXT NOT NULL,
+  started_ms       BIGINT NOT NULL,
+  lease_expires_ms BIGINT NOT NULL,
+  ended_ms         BIGINT NOT NULL,
+  outcome          TEXT NOT NULL,
+  error            TEXT NOT NULL,
+  evidence         TEXT NOT NULL,
+  PRIMARY KEY (job, token)
+);
+CREATE TABLE workers (
+  id           TEXT PRIMARY KEY,
+  host         TEXT NOT NULL,
+  pid          INTEGER NOT NULL,
+  slots        INTEGER NOT NULL,
+  grp          TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  started_ms   BIGINT NOT NULL,
+  heartbeat_ms BIGINT NOT NULL
+);
+CREATE TABLE campaign_events (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  campaign TEXT NOT NULL,
+  at_ms    BIGINT NOT NULL,
+  kind     TEXT NOT NULL,
+  message  TEXT NOT NULL
+);
+CREATE INDEX campaign_events_by_campaign ON campaign_events(campaign, id);
+)sql",
+        R"sql(
+CREATE TABLE campaigns (
+  id                TEXT COLLATE "C" PRIMARY KEY,
+  state             TEXT NOT NULL,
+  reason            TEXT NOT NULL,
+  manifest_file     TEXT NOT NULL,
+  manifest          TEXT NOT NULL,
+  manifest_hash     TEXT NOT NULL,
+  workdir           TEXT NOT NULL,
+  policy            TEXT NOT NULL,
+  max_parallel      INTEGER NOT NULL,
+  per_owner         INTEGER NOT NULL,
+  per_repo          INTEGER NOT NULL,
+  open_stage        INTEGER NOT NULL,
+  breaker_since_ms  BIGINT NOT NULL,
+  created_ms        BIGINT NOT NULL,
+  updated_ms        BIGINT NOT NULL
+);
+CREATE TABLE jobs (
+  id               BIGSERIAL PRIMARY KEY,
+  campaign         TEXT COLLATE "C" NOT NULL REFERENCES campaigns(id),
+  kind             TEXT NOT NULL,
+  target           TEXT COLLATE "C" NOT NULL,
+  stage            INTEGER NOT NULL,
+  wave             INTEGER NOT NULL,
+  priority         INTEGER NOT NULL,
+  owner            TEXT NOT NULL,
+  repo             TEXT NOT NULL,
+  tier             TEXT NOT NULL,
+  grp              TEXT NOT NULL,
+  needs_approval   INTEGER NOT NULL,
+  approved_by      TEXT NOT NULL,
+  payload          TEXT NOT NULL,
+  state            TEXT NOT NULL,
+  attempts         INTEGER NOT NULL,
+  max_attempts     INTEGER NOT NULL,
+  run_after_ms     BIGINT NOT NULL,
+  lease_worker     TEXT NOT NULL,
+  lease_token      BIGINT NOT NULL,
+  lease_expires_ms BIGINT NOT NULL,
+  outcome          TEXT NOT NULL,
+  result           TEXT NOT NULL,
+  created_ms       BIGINT NOT NULL,
+  updated_ms       BIGINT NOT NULL,
+  finished_ms      BIGINT NOT NULL,
+  UNIQUE (campaign, kind, target)
+);
+CREATE INDEX jobs_claimable ON jobs(state, run_after_ms);
+CREATE INDEX jobs_by_campaign ON jobs(campaign, stage, state);
+CREATE TABLE attempts (
+  job              BIGINT NOT NULL REFERENCES jobs(id),
+  token            BIGINT NOT NULL,
+  worker           TEXT NOT NULL,
+  started_ms       BIGINT NOT NULL,
+  lease_expires_ms BIGINT NOT NULL,
+  ended_ms         BIGINT NOT NULL,
+  outcome          TEXT NOT NULL,
+  error            TEXT NOT NULL,
+  evidence         TEXT NOT NULL,
+  PRIMARY KEY (job, token)
+);
+CREATE TABLE workers (
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  host         TEXT NOT NULL,
+  pid          INTEGER NOT NULL,
+  slots        INTEGER NOT NULL,
+  grp          TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  started_ms   BIGINT NOT NULL,
+  heartbeat_ms BIGINT NOT NULL
+);
+CREATE TABLE campaign_events (
+  id       BIGSERIAL PRIMARY KEY,
+  campaign TEXT COLLATE "C" NOT NULL,
+  at_ms    BIGINT NOT NULL,
+  kind     TEXT NOT NULL,
+  message  TEXT NOT NULL
+);
+CREATE INDEX campaign_events_by_campaign ON campaign_events(campaign, id);
+)sql",
+    },
 };
 
 }  // namespace

@@ -53,6 +53,7 @@ class SqliteStatement {
 
   std::string ColumnText(int column) const;
   int64_t ColumnInt(int column) const;
+  int ColumnCount() const { return sqlite3_column_count(stmt_.get()); }
 
  private:
   struct Finalize {
