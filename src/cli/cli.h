@@ -54,5 +54,7 @@ void AddRewriteCommand(CLI::App& app, GlobalOptions& global);          // cmd_re
 void AddDataCommands(CLI::App& app, GlobalOptions& global);            // cmd_data.cc
 void AddDataDiffCommand(CLI::App& data, GlobalOptions& global);        // cmd_data_diff.cc (`data diff`)
 void AddMigrateConsumerCommand(CLI::App& app, GlobalOptions& global);  // cmd_migrate_consumer.cc
+// run, worker, status, approve, pause, resume, cancel, rollback, retry
+void AddCampaignCommands(CLI::App& app, GlobalOptions& global);  // cmd_campaign.cc
 
 }  // namespace skein

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "data/engine.h"
 #include "dataset/dataset.h"
+#include "fleet/targets.h"
 #include "manifest/migration.h"
 
 namespace skein {
@@ -33,60 +34,12 @@ struct Session {
   std::unique_ptr<SqlEngine> engine;
 };
 
-DatasetLocation LocationOf(const Migration& m, const CatalogGraph& graph, const std::string& id,
-                           const std::string& given, const std::string& pointer) {
-  std::string text = given;
-  if (text.empty()) {
-    const Entity* dataset = graph.FindDataset(id);
-    if (dataset == nullptr) {
-      Fail(m.ErrorAt(pointer, "dataset " + id + " is not in the catalog; import its descriptor or pass --" +
-                                  (pointer == "/spec/from" ? "from" : "to") + "-location"));
-    }
-    text = dataset->Location();
-    if (text.empty()) {
-      Fail(m.ErrorAt(pointer, "dataset " + id + " has no skein.dev/location annotation; add one or pass --" +
-                                  (pointer == "/spec/from" ? "from" : "to") + "-location"));
-    }
-  }
-  Result<DatasetLocation> location = DatasetLocation::Parse(text);
-  if (!location.ok()) Fail(location.status().WithContext("dataset " + id));
-  return *location;
-}
-
-bool Inside(const std::string& a, const std::string& b) {
-  std::error_code ec;
-  std::string ca = std::filesystem::weakly_canonical(a, ec).string();
-  std::string cb = std::filesystem::weakly_canonical(b, ec).string();
-  return ca == cb || ca.starts_with(cb + "/") || cb.starts_with(ca + "/");
-}
-
 Session Open(const DataOptions& options, const GlobalOptions& global) {
   Session s;
   s.migration = OrFail(ReadMigrationFile(options.manifest));
   s.store = OpenStoreOrFail(global);
   CatalogGraph graph(OrFail(s.store->ListEntities()));
-  const Migration& m = s.migration;
-  s.locations.v1 = LocationOf(m, graph, m.from, options.from_location, "/spec/from");
-  s.locations.v2 = LocationOf(m, graph, m.to, options.to_location, "/spec/to");
-  using F = DatasetLocation::Format;
-  bool v1_pg = s.locations.v1.format == F::kPostgres, v2_pg = s.locations.v2.format == F::kPostgres;
-  if (v1_pg != v2_pg || (v1_pg && s.locations.v1.path != s.locations.v2.path)) {
-    Fail(Status::InvalidInput("v1 (" + s.locations.v1.ToString() + ") and v2 (" + s.locations.v2.ToString() +
-                              ") must be read by one engine: DuckDB for files and DuckDB tables, or one "
-                              "PostgreSQL database; moving data across engines is not supported yet"));
-  }
-  bool same_place =
-      s.locations.v1.format == F::kDuckDb || v1_pg
-          ? s.locations.v1.path == s.locations.v2.path && s.locations.v1.table == s.locations.v2.table
-          : Inside(s.locations.v1.path, s.locations.v2.path);
-  if (same_place) {
-    Fail(Status::InvalidInput("v2's location " + s.locations.v2.ToString() + " overlaps v1's " +
-                              s.locations.v1.ToString() + ": skein never writes where v1 lives"));
-  }
-  if (s.locations.v2.format != F::kParquet && s.locations.v2.format != F::kDuckDb && !v2_pg) {
-    Fail(Status::InvalidInput("v2 is written as Parquet files, a DuckDB table or a PostgreSQL table, not " +
-                              s.locations.v2.ToString()));
-  }
+  s.locations = OrFail(ResolveLocations(s.migration, graph, options.from_location, options.to_location));
   s.engine = OrFail(OpenEngineFor(s.locations.v1));
   return s;
 }

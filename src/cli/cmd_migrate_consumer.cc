@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "fleet/consumer_job.h"
 #include "fleet/plan.h"
+#include "fleet/targets.h"
 #include "vcs/git.h"
 
 namespace skein {
@@ -58,24 +59,6 @@ const PlannedConsumer& RequireConsumer(const Migration& m, const RolloutPlan& pl
       "no direct consumer '" + name + "' of " + m.from +
       (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
       "; its direct consumers: " + (names.empty() ? std::string("none") : Join(names, ", "))));
-}
-
-vcs::ForgeKind ChooseForge(const Migration& m, const Entity& consumer) {
-  const std::string& kind = m.consumers.change.forge.kind;
-  if (kind == "github") return vcs::ForgeKind::kGitHub;
-  if (kind == "gitlab") return vcs::ForgeKind::kGitLab;
-  if (kind == "git") return vcs::ForgeKind::kGit;
-  if (!consumer.Annotation("github.com/project-slug").empty()) return vcs::ForgeKind::kGitHub;
-  if (!consumer.Annotation("gitlab.com/project-slug").empty()) return vcs::ForgeKind::kGitLab;
-  return vcs::ForgeKind::kGit;
-}
-
-// skein.dev/remote, else the repository's origin, else "" (the repository itself).
-std::string RemoteOf(const Entity& consumer, const fs::path& repo) {
-  std::string remote = consumer.Annotation("skein.dev/remote");
-  if (!remote.empty()) return remote;
-  Result<std::string> origin = vcs::Git(repo, {"remote", "get-url", "origin"});
-  return origin.ok() ? std::string(Trim(*origin)) : "";
 }
 
 void PrintReport(const ConsumerJobReport& r, bool dry_run) {
@@ -134,16 +117,7 @@ void RunMigrateConsumer(const MigrateConsumerOptions& options, const GlobalOptio
   if (found == nullptr)
     Fail(Status::Internal("consumer " + planned.key + " is in the plan but not in the catalog"));
   const Entity& consumer = *found;
-  std::string repo_text = consumer.Repo();
-  if (repo_text.empty()) {
-    Fail(Status::InvalidInput("consumer " + planned.key +
-                              " has no skein.dev/repo annotation: skein does not know where its code is"));
-  }
-  fs::path repo = repo_text;
-  if (!fs::is_directory(repo)) {
-    Fail(Status::NotFound("consumer " + planned.key + ": repository " + repo_text +
-                          " (skein.dev/repo) does not exist"));
-  }
+  fs::path repo = OrFail(ConsumerRepo(consumer, ""));
 
   ConsumerJobOptions job;
   job.dry_run = options.dry_run;
@@ -155,26 +129,7 @@ void RunMigrateConsumer(const MigrateConsumerOptions& options, const GlobalOptio
 
   static SystemClock clock;
   std::unique_ptr<vcs::Forge> forge;
-  vcs::ForgeKind kind = ChooseForge(m, consumer);
-  if (!options.dry_run) {
-    if (kind == vcs::ForgeKind::kGit) {
-      forge = vcs::MakeGitForge(repo, job.remote.empty() ? fs::absolute(repo).string() : job.remote);
-    } else {
-      if (job.remote.empty()) {
-        Fail(Status::InvalidInput("consumer " + planned.key + ": its repository has no remote to push " +
-                                  m.consumers.change.branch + " to (set skein.dev/remote or an origin)"));
-      }
-      vcs::ForgeConfig config;
-      config.kind = kind;
-      const ForgeSpec& spec = m.consumers.change.forge;
-      config.api_url = spec.api_url;
-      config.token_env = spec.token_env;
-      config.limits.per_minute = spec.per_minute;
-      config.limits.per_hour = spec.per_hour;
-      config.limits.windows = spec.windows;
-      forge = OrFail(vcs::MakeForge(config, clock));
-    }
-  }
+  if (!options.dry_run) forge = OrFail(MakeConsumerForge(m, consumer, repo, job.remote, clock));
   ConsumerJobReport report = OrFail(MigrateConsumer(m, v1_schema, consumer, repo, forge.get(), job));
   if (options.json) {
     PrintJson(ConsumerJobToJson(report));

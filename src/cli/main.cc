@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   skein::AddRewriteCommand(app, global);
   skein::AddDataCommands(app, global);
   skein::AddMigrateConsumerCommand(app, global);
+  skein::AddCampaignCommands(app, global);
 
   if (int code = skein::RejectUnknownCommand(app, argc, argv); code != 0) return code;
   try {

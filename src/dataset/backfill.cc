@@ -367,6 +367,17 @@ Result<BackfillReport> Backfill(const Migration& migration, const Locations& loc
   return Backfill(migration, locations, engine, store, progress, BackfillOptions{});
 }
 
+Result<std::vector<std::string>> PartitionKeys(const Migration& migration, const Locations& locations,
+                                               SqlEngine& engine) {
+  ASSIGN_OR_RETURN(Transform t, TransformForRun(migration, locations, engine, nlohmann::json::object()));
+  ASSIGN_OR_RETURN(std::string v1, engine.Relation(locations.v1));
+  Result<std::vector<Partition>> all = ListPartitions(engine, t, v1);
+  if (!all.ok()) return all.status().WithContext("listing the partitions of " + migration.from + " (v1)");
+  std::vector<std::string> keys;
+  for (const Partition& p : *all) keys.push_back(p.Key());
+  return keys;
+}
+
 Result<BackfillReport> Backfill(const Migration& migration, const Locations& locations, SqlEngine& engine,
                                 Store& store, const Progress& progress, const BackfillOptions& options) {
   ASSIGN_OR_RETURN(nlohmann::json run, LoadRun(store, migration.name));

@@ -108,6 +108,11 @@ Result<BackfillReport> Backfill(const Migration& migration, const Locations& loc
 Result<BackfillReport> Backfill(const Migration& migration, const Locations& locations, SqlEngine& engine,
                                 Store& store, const Progress& progress, const BackfillOptions& options);
 
+// The keys of v1's partitions, as Backfill's `partitions` option and the store's records name
+// them (one key, "<all>", when the migration has no partition_by), in order.
+Result<std::vector<std::string>> PartitionKeys(const Migration& migration, const Locations& locations,
+                                               SqlEngine& engine);
+
 struct Check {
   std::string name;       // "counts", "null_counts", "schema", "checksum", "keys", "key_diff", "sample_query"
   std::string partition;  // a partition key, or "" for the whole dataset

@@ -305,6 +305,8 @@ Result<ConsumerJobReport> MigrateConsumer(const Migration& m, const Schema& v1_s
     report.reason = "verified; a real run would push " + report.branch + " and open a change request";
   } else {
     std::string remote = options.remote.empty() ? w.source.string() : options.remote;
+    if (options.fence)
+      RETURN_IF_ERROR(options.fence().WithContext("consumer " + report.consumer + ": not pushed"));
     Result<std::string> remote_commit = vcs::RemoteBranchCommit(w.repo, remote, report.branch);
     if (!remote_commit.ok()) return remote_commit.status().WithContext("consumer " + report.consumer);
     Result<bool> same = RemoteCarriesSameChange(w, remote, *remote_commit, report.commit);
@@ -328,6 +330,10 @@ Result<ConsumerJobReport> MigrateConsumer(const Migration& m, const Schema& v1_s
     if (m.consumers.change.reviewers_from_owner && !consumer.Owner().empty())
       request.reviewers.push_back(consumer.Owner());
     request.auto_merge = m.consumers.change.auto_merge;
+    if (options.fence) {
+      RETURN_IF_ERROR(
+          options.fence().WithContext("consumer " + report.consumer + ": no change request opened"));
+    }
     Result<vcs::ChangeRequest> opened = forge->OpenOrUpdate(request);
     if (!opened.ok()) return opened.status().WithContext("consumer " + report.consumer);
     report.request = *opened;

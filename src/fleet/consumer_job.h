@@ -10,7 +10,8 @@
 //               request whose body carries the evidence
 //
 // Contracts:
-// - Nothing reaches a remote or a forge unless every verifier passed and no finding is left.
+// - Nothing reaches a remote or a forge unless every verifier passed and no finding is left, and
+//   `fence` (when given) allows it right before.
 // - Re-running updates the same branch and request: when the remote branch already carries the
 //   same change on the same base, nothing is pushed; otherwise it is replaced with a lease
 //   (--force-with-lease on the commit skein read), and the forge finds the open request by head
@@ -51,6 +52,9 @@ struct ConsumerJobOptions {
   std::optional<DatasetLocation> v1_location;        // real v1 data for equivalence samples, if reachable
   std::string remote;                                // where the branch is pushed; "" = the source repository
   std::function<void(const std::string&)> progress;  // one line per step; may be empty
+  // Called right before each side effect (the push, the change request); an error stops the job
+  // there with that error. The scheduler passes its lease check (queue::Queue::Fence).
+  std::function<Status()> fence;
 };
 
 struct AttemptRecord {

@@ -650,6 +650,7 @@ Result<std::vector<Lease>> Queue::Claim(std::string_view worker, std::string_vie
     struct Caps {
       int64_t max_parallel = 0, per_owner = 0, per_repo = 0;
       int64_t running = 0;
+      int64_t data = 0;
       std::map<std::string, int64_t> owners, repos;
     };
     std::map<std::string, Caps> caps;
@@ -662,7 +663,7 @@ Result<std::vector<Lease>> Queue::Claim(std::string_view worker, std::string_vie
       any_cap = any_cap || c.max_parallel > 0 || c.per_owner > 0 || c.per_repo > 0;
       caps.emplace(campaigns.at(r, 0), std::move(c));
     }
-    int limit = any_cap ? max_jobs * 4 + 16 : max_jobs;
+    int limit = max_jobs * 4 + 16;  // room for candidates a cap skips
     std::string sql =
         "SELECT id, campaign, kind, owner, repo FROM jobs WHERE state = 'pending' AND run_after_ms <= "
         "$1 AND (grp = '' OR grp = $2) AND campaign IN (SELECT id FROM campaigns WHERE state IN " +
@@ -670,7 +671,10 @@ Result<std::vector<Lease>> Queue::Claim(std::string_view worker, std::string_vie
     if (pg) sql += " FOR UPDATE SKIP LOCKED";
     ASSIGN_OR_RETURN(Rows candidates, Q(sql, {now, group, limit}));
     if (candidates.empty()) return Status::Ok();
-    if (any_cap) {
+    auto is_data = [](const std::string& kind) { return kind == "partition" || kind == "publish"; };
+    bool any_data = false;
+    for (size_t r = 0; r < candidates.size(); ++r) any_data = any_data || is_data(candidates.at(r, 2));
+    if (any_cap || any_data) {
       ASSIGN_OR_RETURN(Rows running,
                        Q("SELECT campaign, kind, owner, repo FROM jobs WHERE state = 'running' AND "
                          "campaign IN (SELECT id FROM campaigns WHERE state IN " +
@@ -679,6 +683,7 @@ Result<std::vector<Lease>> Queue::Claim(std::string_view worker, std::string_vie
         auto it = caps.find(running.at(r, 0));
         if (it == caps.end()) continue;
         ++it->second.running;
+        if (is_data(running.at(r, 1))) ++it->second.data;
         if (running.at(r, 1) == "consumer") {
           ++it->second.owners[running.at(r, 2)];
           ++it->second.repos[running.at(r, 3)];
@@ -692,6 +697,10 @@ Result<std::vector<Lease>> Queue::Claim(std::string_view worker, std::string_vie
       const std::string& owner = candidates.at(r, 3);
       const std::string& repo = candidates.at(r, 4);
       if (c.max_parallel > 0 && c.running >= c.max_parallel) continue;
+      if (is_data(candidates.at(r, 2))) {
+        if (c.data > 0) continue;  // one data job at a time: a DuckDB database has one writer
+        ++c.data;
+      }
       if (consumer && c.per_owner > 0 && !owner.empty() && c.owners[owner] >= c.per_owner) continue;
       if (consumer && c.per_repo > 0 && !repo.empty() && c.repos[repo] >= c.per_repo) continue;
       ++c.running;

@@ -40,7 +40,8 @@
 // or to none, in order of stage, priority and id, keeping each campaign's caps: running jobs per
 // campaign (max_parallel), per owner and per repository (consumer jobs). PostgreSQL: the active
 // campaigns' rows are locked (FOR UPDATE) so that concurrent claimers count running jobs
-// exactly, and candidates are taken FOR UPDATE SKIP LOCKED; SQLite: its single writer.
+// exactly, and candidates are taken FOR UPDATE SKIP LOCKED; SQLite: its single writer. Data
+// jobs (kinds "partition" and "publish") of one campaign run one at a time.
 //
 // Time: every call takes `now` (epoch milliseconds from the caller's Clock), so tests run on a
 // manual clock. Workers on many machines need synchronised clocks (NTP); a skew adds to the

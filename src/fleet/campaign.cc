@@ -1,0 +1,338 @@
+// Campaign jobs and how each kind runs (campaign.h).
+#include "fleet/campaign.h"
+
+#include <thread>
+
+#include "base/text.h"
+#include "data/engine.h"
+#include "fleet/consumer_job.h"
+#include "fleet/targets.h"
+
+namespace skein {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+int64_t NowMs(Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count();
+}
+
+// A file location written relative to the campaign's folder, made absolute, so a worker started
+// elsewhere reads the same files.
+void Anchor(DatasetLocation& location, const fs::path& workdir) {
+  if (location.format == DatasetLocation::Format::kPostgres || location.path.empty() || workdir.empty())
+    return;
+  if (location.path.find("://") != std::string::npos) return;
+  fs::path p = location.path;
+  if (p.is_relative()) location.path = (workdir / p).lexically_normal().string();
+}
+
+std::string GroupOf(const Migration& m, const Entity* consumer) {
+  if (consumer != nullptr) {
+    std::string group = consumer->Annotation("skein.dev/worker-group");
+    if (!group.empty()) return group;
+  }
+  return m.rollout.group;
+}
+
+}  // namespace
+
+queue::CampaignPolicy PolicyFor(const Migration& m) {
+  queue::CampaignPolicy p;
+  p.max_parallel = m.rollout.max_parallel;
+  p.per_owner = m.rollout.max_parallel_per_owner;
+  p.per_repo = m.rollout.max_parallel_per_repo;
+  p.pause_on_failure_rate = m.rollout.pause_on_failure_rate;
+  p.breaker_window = m.rollout.breaker.window;
+  p.breaker_min_sample = m.rollout.breaker.min_sample;
+  p.max_attempts = m.rollout.retries.max + 1;
+  p.retry_base = std::chrono::duration_cast<std::chrono::milliseconds>(m.rollout.retries.base);
+  p.retry_cap = std::chrono::duration_cast<std::chrono::milliseconds>(m.rollout.retries.cap);
+  return p;
+}
+
+queue::CampaignSpec CampaignSpecFor(const Migration& m, const std::string& manifest_text,
+                                    const fs::path& workdir) {
+  queue::CampaignSpec spec;
+  spec.id = m.name;
+  spec.manifest_file = m.file;
+  spec.manifest = manifest_text;
+  spec.workdir = workdir.string();
+  json full = MigrationToJson(m);
+  json rollout = json::object();
+  if (full.contains("spec") && full["spec"].contains("rollout")) rollout = full["spec"]["rollout"];
+  spec.policy_json = rollout.dump();
+  spec.policy = PolicyFor(m);
+  return spec;
+}
+
+std::vector<queue::NewJob> CampaignJobs(const Migration& m, const RolloutPlan& plan,
+                                        const CatalogGraph& graph,
+                                        const std::vector<std::string>& partitions) {
+  std::vector<queue::NewJob> jobs;
+  if (m.data.materialize) {
+    int priority = 0;
+    for (const std::string& key : partitions) {
+      queue::NewJob j;
+      j.kind = "partition";
+      j.target = key;
+      j.stage = queue::kDataStage;
+      j.priority = priority++;
+      j.group = m.rollout.group;
+      jobs.push_back(std::move(j));
+    }
+    queue::NewJob publish;
+    publish.kind = "publish";
+    publish.target = "data";
+    publish.stage = queue::kPublishStage;
+    publish.group = m.rollout.group;
+    publish.needs_approval = m.data.publish.approval == PublishApproval::kRequired;
+    jobs.push_back(std::move(publish));
+  }
+  int priority = 0;
+  for (const PlannedConsumer& p : plan.direct) {
+    if (!p.needs_change || p.wave <= 0) continue;
+    const Entity* entity = graph.FindEntity(p.consumer.ref);
+    queue::NewJob j;
+    j.kind = "consumer";
+    j.target = p.key;
+    j.wave = p.wave;
+    j.stage = queue::StageOfWave(p.wave);
+    j.priority = priority++;
+    j.owner = p.consumer.owner;
+    j.repo = entity != nullptr ? entity->Repo() : p.consumer.repo;
+    j.tier = p.consumer.tier;
+    j.group = GroupOf(m, entity);
+    j.needs_approval = p.needs_approval;
+    j.payload =
+        json{{"handler", p.estimate.handler == ConsumerHandler::kBuiltin ? "builtin" : "agent"}}.dump();
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
+}
+
+Result<std::unique_ptr<CampaignContext>> LoadCampaignContext(const queue::Campaign& campaign, Store& store) {
+  auto c = std::make_unique<CampaignContext>();
+  c->campaign = campaign;
+  c->workdir = campaign.workdir;
+  Result<Migration> m = ParseMigration(campaign.manifest, campaign.manifest_file);
+  if (!m.ok()) return m.status().WithContext("campaign " + campaign.id + ": its stored manifest");
+  c->migration = std::move(m).value();
+  ASSIGN_OR_RETURN(std::vector<Entity> entities, store.ListEntities());
+  c->graph = std::make_unique<CatalogGraph>(std::move(entities));
+  const Entity* dataset = c->graph->FindDataset(c->migration.from);
+  if (dataset == nullptr) {
+    return Status::NotFound("campaign " + campaign.id + ": dataset " + c->migration.from +
+                            " is no longer in the catalog");
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Warehouse> warehouse, OpenDuckDbWarehouse());
+  Result<Schema> schema = DatasetSchema(*dataset, *warehouse);
+  if (!schema.ok())
+    return schema.status().WithContext("campaign " + campaign.id + ": the schema of " + c->migration.from);
+  c->v1_schema = std::move(schema).value();
+  if (Result<dataset::Locations> l = ResolveLocations(c->migration, *c->graph); l.ok()) {
+    Anchor(l->v1, c->workdir);
+    Anchor(l->v2, c->workdir);
+    c->locations = *l;
+  }
+  return c;
+}
+
+Result<vcs::Forge*> ForgePool::For(const Migration& m, const Entity& consumer, const fs::path& repo,
+                                   const std::string& remote, std::unique_ptr<vcs::Forge>& owned) {
+  vcs::ForgeKind kind = ChooseForge(m, consumer);
+  if (kind == vcs::ForgeKind::kGit) {
+    ASSIGN_OR_RETURN(owned, MakeConsumerForge(m, consumer, repo, remote, clock_));
+    return owned.get();
+  }
+  if (remote.empty()) {
+    return Status::InvalidInput("consumer " + consumer.Ref().Key() +
+                                ": its repository has no remote to push " + m.consumers.change.branch +
+                                " to (set skein.dev/remote or an origin)");
+  }
+  const ForgeSpec& spec = m.consumers.change.forge;
+  std::string key = std::string(vcs::ForgeKindName(kind)) + "|" + spec.api_url + "|" + spec.token_env;
+  std::lock_guard lock(mutex_);
+  auto it = forges_.find(key);
+  if (it == forges_.end()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<vcs::Forge> forge, MakeConsumerForge(m, consumer, repo, remote, clock_));
+    it = forges_.emplace(key, std::move(forge)).first;
+  }
+  return it->second.get();
+}
+
+JobRunner::JobRunner(RunnerOptions options, ForgePool& forges, Clock& clock)
+    : options_(std::move(options)), forges_(forges), clock_(clock) {}
+
+Result<const CampaignContext*> JobRunner::Context(const queue::Campaign& campaign) {
+  if (!store_) {
+    ASSIGN_OR_RETURN(store_, OpenStore(options_.store_url));
+  }
+  std::string key = campaign.id + "@" + campaign.manifest_hash;
+  auto it = contexts_.find(key);
+  if (it == contexts_.end()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<CampaignContext> c, LoadCampaignContext(campaign, *store_));
+    it = contexts_.emplace(key, std::move(c)).first;
+  }
+  return it->second.get();
+}
+
+Result<JobOutcome> JobRunner::Run(const queue::Campaign& campaign, const queue::Lease& lease,
+                                  const std::function<Status()>& fence) {
+  const queue::Job& job = lease.job;
+  if (job.kind == "noop") {
+    json payload = json::parse(job.payload, nullptr, false);
+    int64_t sleep_ms = payload.is_object() ? payload.value("sleep_ms", int64_t{0}) : 0;
+    if (sleep_ms > 0) clock_.SleepFor(std::chrono::milliseconds(sleep_ms));
+    if (payload.is_object() && payload.value("fail", false))
+      return Status::Unavailable("noop job asked to fail");
+    return JobOutcome{true, "noop", json::object(), json::object()};
+  }
+  ASSIGN_OR_RETURN(const CampaignContext* c, Context(campaign));
+  if (job.kind == "partition") return RunPartition(*c, job);
+  if (job.kind == "publish") return RunPublish(*c, job, fence);
+  if (job.kind == "consumer") return RunConsumer(*c, job, fence);
+  return Status::Internal("job " + std::to_string(job.id) + " has an unknown kind '" + job.kind + "'");
+}
+
+Result<JobOutcome> JobRunner::RunPartition(const CampaignContext& c, const queue::Job& job) {
+  if (!c.locations) {
+    return ResolveLocations(c.migration, *c.graph).status().WithContext("partition " + job.target);
+  }
+  const Migration& m = c.migration;
+  ASSIGN_OR_RETURN(std::string state, dataset::RunState(m, *store_));
+  if (state == "published") return JobOutcome{true, "already published", json::object(), json::object()};
+  ASSIGN_OR_RETURN(std::unique_ptr<SqlEngine> engine, OpenEngineFor(c.locations->v1));
+  dataset::BackfillOptions options;
+  options.partitions = {job.target};
+  auto progress = [&](const std::string& line) {
+    if (options_.log) options_.log(line);
+  };
+  ASSIGN_OR_RETURN(dataset::BackfillReport report,
+                   dataset::Backfill(m, *c.locations, *engine, *store_, progress, options));
+  JobOutcome out;
+  out.outcome =
+      "staged " + std::to_string(report.rows) + " rows" + (report.skipped > 0 ? " (already staged)" : "");
+  out.result = {{"rows", report.rows}, {"skipped", report.skipped}};
+  return out;
+}
+
+Result<JobOutcome> JobRunner::RunPublish(const CampaignContext& c, const queue::Job& job,
+                                         const std::function<Status()>& fence) {
+  if (!c.locations) return ResolveLocations(c.migration, *c.graph).status().WithContext("publishing");
+  const Migration& m = c.migration;
+  ASSIGN_OR_RETURN(std::string state, dataset::RunState(m, *store_));
+  if (state == "published")
+    return JobOutcome{true, "published " + c.locations->v2.ToString(), json::object(), json::object()};
+  ASSIGN_OR_RETURN(std::unique_ptr<SqlEngine> engine, OpenEngineFor(c.locations->v1));
+  ASSIGN_OR_RETURN(dataset::VerifyReport report, dataset::Verify(m, *c.locations, *engine, *store_, 10));
+  JobOutcome out;
+  out.result = {{"verify", report.ToJson()}};
+  if (!report.passed()) {
+    RETURN_IF_ERROR(fence());
+    RETURN_IF_ERROR(dataset::Rollback(m, *c.locations, *engine, *store_));
+    out.ok = false;
+    out.outcome =
+        "v2 failed verification; what was staged is rolled back: " + std::string(Trim(report.ToText()));
+    if (out.outcome.size() > 500) out.outcome = out.outcome.substr(0, 500) + "...";
+    return out;
+  }
+  if (m.data.publish.approval == PublishApproval::kRequired) {
+    RETURN_IF_ERROR(dataset::Approve(m, *store_, job.approved_by.empty() ? "skein" : job.approved_by));
+  }
+  RETURN_IF_ERROR(fence());
+  RETURN_IF_ERROR(dataset::Publish(m, *c.locations, *engine, *store_));
+  out.outcome = "verified and published " + c.locations->v2.ToString();
+  return out;
+}
+
+Result<JobOutcome> JobRunner::RunConsumer(const CampaignContext& c, const queue::Job& job,
+                                          const std::function<Status()>& fence) {
+  ASSIGN_OR_RETURN(EntityRef ref, EntityRef::Parse(job.target, "component"));
+  const Entity* consumer = c.graph->FindEntity(ref);
+  if (consumer == nullptr) return Status::NotFound("consumer " + job.target + " is no longer in the catalog");
+  ASSIGN_OR_RETURN(fs::path repo, ConsumerRepo(*consumer, c.workdir));
+  ConsumerJobOptions options;
+  options.workspaces = options_.workspaces;
+  options.evidence_root = options_.evidence_root;
+  options.remote = RemoteOf(*consumer, repo);
+  if (c.locations) options.v1_location = c.locations->v1;
+  if (options_.log)
+    options.progress = [&](const std::string& line) { options_.log(job.target + ": " + line); };
+  options.fence = fence;
+  std::unique_ptr<vcs::Forge> owned;
+  ASSIGN_OR_RETURN(vcs::Forge * forge, forges_.For(c.migration, *consumer, repo, options.remote, owned));
+  ASSIGN_OR_RETURN(ConsumerJobReport report,
+                   MigrateConsumer(c.migration, c.v1_schema, *consumer, repo, forge, options));
+  JobOutcome out;
+  out.ok = report.ok();
+  out.outcome = std::string(JobStateName(report.state)) + (report.reason.empty() ? "" : ": " + report.reason);
+  out.result = {{"state", JobStateName(report.state)},
+                {"reason", report.reason},
+                {"branch", report.branch},
+                {"commit", report.commit},
+                {"request", report.request ? report.request->url : ""},
+                {"evidence", report.evidence.string()}};
+  out.evidence = ConsumerJobToJson(report);
+  return out;
+}
+
+Result<RollbackReport> RollbackCampaign(queue::Queue& queue, const std::string& campaign_id, Store& store,
+                                        ForgePool& forges, Clock& clock, std::chrono::milliseconds drain) {
+  ASSIGN_OR_RETURN(std::optional<queue::Campaign> found, queue.FindCampaign(campaign_id));
+  if (!found) return Status::NotFound("no campaign '" + campaign_id + "'");
+  RETURN_IF_ERROR(queue.BeginRollback(campaign_id, NowMs(clock)));
+  // Running jobs can no longer pass their fence; let them end before closing what they made.
+  auto deadline = clock.Now() + drain;
+  for (;;) {
+    ASSIGN_OR_RETURN(std::vector<queue::Job> running,
+                     queue.ListJobs(campaign_id, queue::JobFilter{queue::JobState::kRunning, "", -1, 0}));
+    if (running.empty() || clock.Now() >= deadline) break;
+    clock.SleepFor(std::chrono::milliseconds(200));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<CampaignContext> c, LoadCampaignContext(*found, store));
+  RollbackReport report;
+  ASSIGN_OR_RETURN(std::vector<queue::Job> jobs,
+                   queue.ListJobs(campaign_id, queue::JobFilter{std::nullopt, "consumer", -1, 0}));
+  std::vector<const Entity*> consumers;
+  for (const queue::Job& job : jobs) {
+    Result<EntityRef> ref = EntityRef::Parse(job.target, "component");
+    const Entity* e = ref.ok() ? c->graph->FindEntity(*ref) : nullptr;
+    if (e == nullptr) {
+      report.problems.emplace_back(job.target, "no longer in the catalog: its request cannot be found");
+      continue;
+    }
+    consumers.push_back(e);
+  }
+  std::vector<std::unique_ptr<vcs::Forge>> owned;
+  ForgeFor forge_for = [&](const Entity& consumer) -> Result<vcs::Forge*> {
+    ASSIGN_OR_RETURN(fs::path repo, ConsumerRepo(consumer, c->workdir));
+    owned.emplace_back();
+    return forges.For(c->migration, consumer, repo, RemoteOf(consumer, repo), owned.back());
+  };
+  for (const ClosedRequest& closed : CloseCampaignRequests(c->migration, consumers, forge_for)) {
+    if (closed.status.ok()) {
+      report.closed.push_back(closed.consumer);
+    } else {
+      report.problems.emplace_back(closed.consumer, closed.status.message());
+    }
+  }
+  if (c->locations && c->migration.data.materialize) {
+    ASSIGN_OR_RETURN(std::string state, dataset::RunState(c->migration, store));
+    if (state != "none") {
+      Result<std::unique_ptr<SqlEngine>> engine = OpenEngineFor(c->locations->v1);
+      Status removed =
+          engine.ok() ? dataset::Rollback(c->migration, *c->locations, **engine, store) : engine.status();
+      if (removed.ok()) {
+        report.data_removed = true;
+      } else {
+        report.problems.emplace_back("data", removed.message());
+      }
+    }
+  }
+  if (report.problems.empty()) RETURN_IF_ERROR(queue.FinishRollback(campaign_id, NowMs(clock)));
+  return report;
+}
+
+}  // namespace skein
