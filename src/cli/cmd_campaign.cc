@@ -8,7 +8,7 @@
 //   skein worker [--slots N] [--group LABEL] [--lease-ttl D] [--sweep D] [--batch N]
 //       a worker process; SIGTERM or SIGINT: finish running jobs, release the rest, leave.
 //   skein status [CAMPAIGN] [--json]        campaigns, or one campaign's waves, jobs, workers
-//   skein approve [JOB...] [--wave N] [--campaign C] [--by NAME]
+//   skein approve [JOB...] [--wave N] [--all] [--campaign C] [--by NAME]
 //   skein pause|resume|cancel CAMPAIGN;  skein retry JOB;  skein rollback CAMPAIGN
 //
 // CAMPAIGN is a campaign's name (the migration's metadata.name) or its manifest file.
@@ -33,8 +33,8 @@
 #include "fleet/campaign.h"
 #include "fleet/plan.h"
 #include "fleet/targets.h"
-#include "fleet/worker.h"
 #include "queue/queue.h"
+#include "worker/worker.h"
 
 namespace skein {
 namespace {
@@ -58,7 +58,13 @@ int64_t NowMs(Clock& clock) {
   return std::chrono::duration_cast<milliseconds>(clock.Now().time_since_epoch()).count();
 }
 
+// A flag's duration: "500ms", or ParseDuration's "30s", "2m", ...
 milliseconds DurationOrFail(const std::string& text, const std::string& flag) {
+  if (text.size() > 2 && text.ends_with("ms") && text.find_first_not_of("0123456789") == text.size() - 2) {
+    milliseconds ms(std::stoll(text.substr(0, text.size() - 2)));
+    if (ms.count() <= 0) Fail(Status::InvalidInput(flag + " must be more than 0s"));
+    return ms;
+  }
   Result<std::chrono::seconds> d = ParseDuration(text);
   if (!d.ok()) Fail(Status::InvalidInput(flag + ": " + d.status().message()));
   if (d->count() <= 0) Fail(Status::InvalidInput(flag + " must be more than 0s"));
@@ -294,6 +300,8 @@ bool Settled(queue::Queue& q, const std::string& id, Clock& clock) {
 
 void RunRun(const RunOptions& options, const GlobalOptions& global) {
   // Everything that can be wrong with the input is found before anything is enqueued.
+  milliseconds ttl = DurationOrFail(options.lease_ttl, "--lease-ttl");
+  milliseconds sweep = DurationOrFail(options.sweep, "--sweep");
   Migration m = OrFail(ReadMigrationFile(options.manifest));
   std::string text = ReadText(options.manifest);
   std::string url = StoreUrlFrom(global.store);
@@ -341,9 +349,13 @@ void RunRun(const RunOptions& options, const GlobalOptions& global) {
     w.store_url = url;
     w.slots = slots;
     w.group = "";
-    w.ttl = DurationOrFail(options.lease_ttl, "--lease-ttl");
-    w.sweep_interval = DurationOrFail(options.sweep, "--sweep");
+    w.ttl = ttl;
+    w.sweep_interval = sweep;
     w.stop_flag = &g_stop;
+    ForgePool forges(clock);
+    RunnerOptions runner;
+    runner.store_url = url;
+    w.handlers = [&] { return std::make_unique<JobRunner>(runner, forges, clock); };
     std::string id = campaign.id;
     std::unique_ptr<queue::Queue> watch = OpenQueueOrFail(global);
     std::mutex watch_mutex;
@@ -411,11 +423,15 @@ void RunWorker(const WorkerCliOptions& options, const GlobalOptions& global) {
   w.sweep_interval = DurationOrFail(options.sweep, "--sweep");
   w.batch = options.batch;
   w.stop_flag = &g_stop;
-  w.runner.log = [](const std::string& line) { std::cerr << "skein worker: " << line << "\n"; };
   InstallStopHandlers();
   // Fail fast when the store cannot be reached at all; later outages are waited for.
   { std::unique_ptr<queue::Queue> probe = OpenQueueOrFail(global); }
   SystemClock clock;
+  ForgePool forges(clock);
+  RunnerOptions runner;
+  runner.store_url = w.store_url;
+  runner.log = [](const std::string& line) { std::cerr << "skein worker: " << line << "\n"; };
+  w.handlers = [&] { return std::make_unique<JobRunner>(runner, forges, clock); };
   Worker worker(w, clock);
   std::cerr << "skein worker " << worker.id() << ": " << w.slots << " slot(s)"
             << (w.group.empty() ? "" : ", group " + w.group) << ", lease " << options.lease_ttl << "\n";
@@ -482,10 +498,12 @@ void RunStatus(const std::string& name, bool as_json, const GlobalOptions& globa
   }
 }
 
-void RunApprove(const std::vector<int64_t>& jobs, int wave, const std::string& campaign_name, std::string by,
-                const GlobalOptions& global) {
-  if (jobs.empty() && wave <= 0) Fail(Status::InvalidInput("name the jobs to approve, or --wave N"));
-  if (!jobs.empty() && wave > 0) Fail(Status::InvalidInput("give job ids or --wave, not both"));
+void RunApprove(const std::vector<int64_t>& jobs, int wave, bool all, const std::string& campaign_name,
+                std::string by, const GlobalOptions& global) {
+  if (jobs.empty() && wave <= 0 && !all)
+    Fail(Status::InvalidInput("name the jobs to approve, or --wave N, or --all"));
+  if (int(!jobs.empty()) + int(wave > 0) + int(all) > 1)
+    Fail(Status::InvalidInput("give job ids, --wave or --all, one of them"));
   if (by.empty()) {
     const char* user = std::getenv("USER");
     by = user != nullptr && *user != '\0' ? user : "unknown";
@@ -505,13 +523,13 @@ void RunApprove(const std::vector<int64_t>& jobs, int wave, const std::string& c
       if (!queue::IsEnded(c.state)) active.push_back(c.id);
     }
     if (active.size() != 1) {
-      Fail(Status::InvalidInput("--wave needs --campaign: " + std::to_string(active.size()) +
-                                " campaigns are running" +
-                                (active.empty() ? "" : " (" + Join(active, ", ") + ")")));
+      Fail(Status::InvalidInput(
+          std::string(all ? "--all" : "--wave") + " needs --campaign: " + std::to_string(active.size()) +
+          " campaigns are running" + (active.empty() ? "" : " (" + Join(active, ", ") + ")")));
     }
     campaign = active.front();
   }
-  int approved = OrFail(q->Approve(campaign, jobs, wave, by, NowMs(clock)));
+  int approved = OrFail(q->Approve(campaign, jobs, all ? -1 : wave, by, NowMs(clock)));
   OrFail(q->Advance(campaign, NowMs(clock)).status());
   std::cout << "approved " << approved << " job(s) of " << campaign << " (by " << by << ")"
             << (approved == 0 ? ": nothing was waiting for an approval" : "") << "\n";
@@ -563,6 +581,7 @@ void AddCampaignCommands(CLI::App& app, GlobalOptions& global) {
   struct ApproveOptions {
     std::vector<int64_t> jobs;
     int wave = 0;
+    bool all = false;
     std::string campaign;
     std::string by;
   };
@@ -571,10 +590,12 @@ void AddCampaignCommands(CLI::App& app, GlobalOptions& global) {
       app.add_subcommand("approve", "Approve jobs waiting at an approval gate (consumers, data publishing)");
   cmd->add_option("jobs", approve->jobs, "Job ids");
   cmd->add_option("--wave", approve->wave, "Approve every job of this wave");
-  cmd->add_option("--campaign", approve->campaign, "The campaign (needed with --wave when several run)");
+  cmd->add_flag("--all", approve->all, "Approve every job of the campaign that waits for an approval");
+  cmd->add_option("--campaign", approve->campaign,
+                  "The campaign (needed with --wave or --all when several run)");
   cmd->add_option("--by", approve->by, "Who approves (default: $USER)");
   cmd->callback([approve, &global] {
-    RunApprove(approve->jobs, approve->wave, approve->campaign, approve->by, global);
+    RunApprove(approve->jobs, approve->wave, approve->all, approve->campaign, approve->by, global);
   });
 
   AddCampaignAction(

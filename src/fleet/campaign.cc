@@ -179,21 +179,21 @@ Result<const CampaignContext*> JobRunner::Context(const queue::Campaign& campaig
 }
 
 Result<JobOutcome> JobRunner::Run(const queue::Campaign& campaign, const queue::Lease& lease,
-                                  const std::function<Status()>& fence) {
+                                  const JobFence& fence) {
   const queue::Job& job = lease.job;
-  if (job.kind == "noop") {
-    json payload = json::parse(job.payload, nullptr, false);
-    int64_t sleep_ms = payload.is_object() ? payload.value("sleep_ms", int64_t{0}) : 0;
-    if (sleep_ms > 0) clock_.SleepFor(std::chrono::milliseconds(sleep_ms));
-    if (payload.is_object() && payload.value("fail", false))
-      return Status::Unavailable("noop job asked to fail");
-    return JobOutcome{true, "noop", json::object(), json::object()};
+  Result<JobOutcome> out = [&]() -> Result<JobOutcome> {
+    ASSIGN_OR_RETURN(const CampaignContext* c, Context(campaign));
+    if (job.kind == "partition") return RunPartition(*c, job);
+    if (job.kind == "publish") return RunPublish(*c, job, fence);
+    if (job.kind == "consumer") return RunConsumer(*c, job, fence);
+    return Status::Internal("job " + std::to_string(job.id) + " has an unknown kind '" + job.kind + "'");
+  }();
+  // A store that went away (a restarted database): connect afresh for the retry.
+  if (!out.ok() && out.status().code() == StatusCode::kUnavailable) {
+    store_.reset();
+    contexts_.clear();
   }
-  ASSIGN_OR_RETURN(const CampaignContext* c, Context(campaign));
-  if (job.kind == "partition") return RunPartition(*c, job);
-  if (job.kind == "publish") return RunPublish(*c, job, fence);
-  if (job.kind == "consumer") return RunConsumer(*c, job, fence);
-  return Status::Internal("job " + std::to_string(job.id) + " has an unknown kind '" + job.kind + "'");
+  return out;
 }
 
 Result<JobOutcome> JobRunner::RunPartition(const CampaignContext& c, const queue::Job& job) {

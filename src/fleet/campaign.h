@@ -10,7 +10,6 @@
 //   consumer: REF    stage 2 + wave, one per direct consumer that needs a change: the consumer
 //                    job (fleet/consumer_job.h), its side effects fenced by the lease. A job
 //                    whose consumer needs approval (rollout.approval.tiers) waits for one.
-//   noop: NAME       benchmarks and fault tests: does nothing, or sleeps payload.sleep_ms.
 // Data jobs of one campaign run one at a time (a DuckDB database has one writer); consumer jobs
 // follow the campaign's caps.
 //
@@ -40,6 +39,7 @@
 #include "queue/queue.h"
 #include "store/store.h"
 #include "vcs/forge.h"
+#include "worker/worker.h"
 
 namespace skein {
 
@@ -78,13 +78,6 @@ class ForgePool {
   std::map<std::string, std::unique_ptr<vcs::Forge>> forges_;
 };
 
-struct JobOutcome {
-  bool ok = true;       // done, else failed (a verdict, not an error)
-  std::string outcome;  // one line
-  nlohmann::json result = nlohmann::json::object();
-  nlohmann::json evidence = nlohmann::json::object();
-};
-
 struct RunnerOptions {
   std::string store_url;
   std::filesystem::path workspaces = ".skein/workspaces";
@@ -92,12 +85,12 @@ struct RunnerOptions {
   std::function<void(const std::string&)> log;  // one line per step; may be empty
 };
 
-class JobRunner {
+class JobRunner final : public JobHandler {
  public:
   JobRunner(RunnerOptions options, ForgePool& forges, Clock& clock);
   // Runs the job of `lease` of `campaign`; `fence` guards each side effect.
   Result<JobOutcome> Run(const queue::Campaign& campaign, const queue::Lease& lease,
-                         const std::function<Status()>& fence);
+                         const JobFence& fence) override;
 
  private:
   Result<const CampaignContext*> Context(const queue::Campaign& campaign);

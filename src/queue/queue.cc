@@ -961,9 +961,11 @@ Result<int> Queue::Approve(std::string_view campaign, const std::vector<int64_t>
       }
       where = "id " + IdsIn(dialect(), 4);
       params.push_back(JsonIds(jobs));
-    } else {
+    } else if (wave > 0) {
       where = "wave = $4";
       params.push_back(wave);
+    } else {
+      where = "1 = 1";
     }
     ASSIGN_OR_RETURN(Rows updated,
                      Q("UPDATE jobs SET approved_by = $2, updated_ms = $3, state = CASE WHEN state = "

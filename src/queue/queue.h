@@ -294,8 +294,8 @@ class Queue {
   Status Release(int64_t job, int64_t token, int64_t now);
   // Returns jobs whose lease expired before `now` to pending (or dead). The number reclaimed.
   Result<int> Sweep(int64_t now);
-  // Approves jobs by id, or every job of a wave (wave > 0). Waiting jobs of a later wave are
-  // approved ahead. NotFound for an id not in the campaign; the number approved.
+  // Approves jobs by id, or every job of a wave (wave > 0), or, with no ids and wave <= 0, every
+  // job of the campaign that needs an approval. Waiting jobs of a later wave are approved ahead. NotFound for an id not in the campaign; the number approved.
   Result<int> Approve(std::string_view campaign, const std::vector<int64_t>& jobs, int wave,
                       std::string_view by, int64_t now);
   // A failed or dead job back to pending with a fresh set of attempts.

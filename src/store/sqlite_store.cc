@@ -53,6 +53,11 @@ class SqliteStore final : public Store {
 
   // Applies every migration above the stored version, in one transaction.
   Status Migrate() {
+    // Up to date already (the usual case): no write lock, so opening never waits behind busy
+    // writers.
+    if (Result<int> current = SchemaVersion(); current.ok() && *current >= LatestSchemaVersion()) {
+      return CheckSchemaNotNewer(*current);
+    }
     ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db_));
     RETURN_IF_ERROR(db_.Exec(kSqliteSchemaMigrationsTable));
     ASSIGN_OR_RETURN(int version, SchemaVersion());
@@ -104,7 +109,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<DataRunRecord>> FindDataRun(std::string_view migration) override {
-    ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(db_, "SELECT body FROM data_runs WHERE migration = ?1"));
+    ASSIGN_OR_RETURN(auto stmt,
+                     SqliteStatement::Prepare(db_, "SELECT body FROM data_runs WHERE migration = ?1"));
     stmt.Bind(1, migration);
     ASSIGN_OR_RETURN(bool has_row, stmt.Step());
     if (!has_row) return std::optional<DataRunRecord>();
@@ -112,17 +118,19 @@ class SqliteStore final : public Store {
   }
 
   Status PutDataRun(const DataRunRecord& run) override {
-    ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(
-                                    db_, "INSERT INTO data_runs (migration, body, updated_at) VALUES (?1, ?2, " +
-                                             std::string(kNow) +
-                                             ") ON CONFLICT (migration) DO UPDATE SET body = excluded.body, "
-                                             "updated_at = excluded.updated_at"));
+    ASSIGN_OR_RETURN(
+        auto stmt,
+        SqliteStatement::Prepare(db_, "INSERT INTO data_runs (migration, body, updated_at) VALUES (?1, ?2, " +
+                                          std::string(kNow) +
+                                          ") ON CONFLICT (migration) DO UPDATE SET body = excluded.body, "
+                                          "updated_at = excluded.updated_at"));
     return stmt.Bind(1, run.migration).Bind(2, run.body).Run();
   }
 
   Result<std::vector<DataPartitionRecord>> ListDataPartitions(std::string_view migration) override {
-    ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(db_, "SELECT partition, body FROM data_partitions "
-                                                              "WHERE migration = ?1 ORDER BY partition"));
+    ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(db_,
+                                                         "SELECT partition, body FROM data_partitions "
+                                                         "WHERE migration = ?1 ORDER BY partition"));
     stmt.Bind(1, migration);
     std::vector<DataPartitionRecord> out;
     while (true) {
@@ -134,19 +142,20 @@ class SqliteStore final : public Store {
   }
 
   Status PutDataPartition(const DataPartitionRecord& partition) override {
-    ASSIGN_OR_RETURN(auto stmt,
-                     SqliteStatement::Prepare(db_,
-                                              "INSERT INTO data_partitions (migration, partition, body, updated_at) "
-                                              "VALUES (?1, ?2, ?3, " +
-                                                  std::string(kNow) +
-                                                  ") ON CONFLICT (migration, partition) DO UPDATE SET body = "
-                                                  "excluded.body, updated_at = excluded.updated_at"));
+    ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(
+                                    db_,
+                                    "INSERT INTO data_partitions (migration, partition, body, updated_at) "
+                                    "VALUES (?1, ?2, ?3, " +
+                                        std::string(kNow) +
+                                        ") ON CONFLICT (migration, partition) DO UPDATE SET body = "
+                                        "excluded.body, updated_at = excluded.updated_at"));
     return stmt.Bind(1, partition.migration).Bind(2, partition.partition).Bind(3, partition.body).Run();
   }
 
   Status DeleteDataRun(std::string_view migration) override {
     ASSIGN_OR_RETURN(auto txn, SqliteTransaction::Begin(db_));
-    ASSIGN_OR_RETURN(auto parts, SqliteStatement::Prepare(db_, "DELETE FROM data_partitions WHERE migration = ?1"));
+    ASSIGN_OR_RETURN(auto parts,
+                     SqliteStatement::Prepare(db_, "DELETE FROM data_partitions WHERE migration = ?1"));
     RETURN_IF_ERROR(parts.Bind(1, migration).Run());
     ASSIGN_OR_RETURN(auto run, SqliteStatement::Prepare(db_, "DELETE FROM data_runs WHERE migration = ?1"));
     RETURN_IF_ERROR(run.Bind(1, migration).Run());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <cstdlib>
 #include <fstream>
@@ -90,6 +91,78 @@ CommandResult RunSkein(const std::vector<std::string>& args, const std::filesyst
   std::vector<std::string> argv = {SKEIN_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProgram(argv, cwd, env);
+}
+
+BackgroundProgram::BackgroundProgram(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                                     const std::vector<std::string>& env) {
+  char out_name[] = "/tmp/skein-bg-out-XXXXXX";
+  char err_name[] = "/tmp/skein-bg-err-XXXXXX";
+  int out_fd = ::mkstemp(out_name);
+  int err_fd = ::mkstemp(err_name);
+  out_name_ = out_name;
+  err_name_ = err_name;
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    int null_fd = ::open("/dev/null", O_RDONLY);
+    ::dup2(null_fd, 0);
+    if (::chdir(cwd.c_str()) != 0) _exit(127);
+    for (const auto& entry : env) ::putenv(const_cast<char*>(entry.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    _exit(127);
+  }
+  ::close(out_fd);
+  ::close(err_fd);
+}
+
+BackgroundProgram::~BackgroundProgram() {
+  if (pid_ > 0 && exit_code_ < 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  ::unlink(out_name_.c_str());
+  ::unlink(err_name_.c_str());
+}
+
+void BackgroundProgram::Signal(int signal) {
+  if (pid_ > 0 && exit_code_ < 0) ::kill(pid_, signal);
+}
+
+int BackgroundProgram::Wait(int seconds) {
+  if (exit_code_ >= 0) return exit_code_;
+  for (int i = 0; i <= seconds * 20; ++i) {
+    int status = 0;
+    pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_code_;
+    }
+    ::usleep(50000);
+  }
+  return -1;
+}
+
+static std::string ReadFile(const std::string& name) {
+  std::ifstream in(name, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string BackgroundProgram::out() const { return ReadFile(out_name_); }
+std::string BackgroundProgram::err() const { return ReadFile(err_name_); }
+
+std::unique_ptr<BackgroundProgram> StartSkein(const std::vector<std::string>& args,
+                                              const std::filesystem::path& cwd,
+                                              const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {SKEIN_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return std::make_unique<BackgroundProgram>(argv, cwd, env);
 }
 
 std::string PostgresUrl() {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,34 @@ CommandResult RunSkein(const std::vector<std::string>& args, const std::filesyst
 // Runs any program the same way.
 CommandResult RunProgram(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
                          const std::vector<std::string>& env = {});
+
+// A program running in the background (its output in files), for tests that stop or kill it.
+// The destructor kills it (SIGKILL) if it still runs.
+class BackgroundProgram {
+ public:
+  BackgroundProgram(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                    const std::vector<std::string>& env = {});
+  ~BackgroundProgram();
+  BackgroundProgram(const BackgroundProgram&) = delete;
+  BackgroundProgram& operator=(const BackgroundProgram&) = delete;
+  int pid() const { return pid_; }
+  void Signal(int signal);
+  // Waits up to `seconds` for it to end: its exit code (128 + signal when killed), or -1 when
+  // it still runs.
+  int Wait(int seconds);
+  std::string out() const;
+  std::string err() const;
+
+ private:
+  int pid_ = -1;
+  int exit_code_ = -1;
+  std::string out_name_;
+  std::string err_name_;
+};
+// The skein binary in the background.
+std::unique_ptr<BackgroundProgram> StartSkein(const std::vector<std::string>& args,
+                                              const std::filesystem::path& cwd,
+                                              const std::vector<std::string>& env = {});
 
 // Whether `text` contains `part`: for checking a command's output.
 inline bool Contains(const std::string& text, const std::string& part) {

@@ -1,5 +1,5 @@
 // The worker's threads (worker.h).
-#include "fleet/worker.h"
+#include "worker/worker.h"
 
 #include <unistd.h>
 
@@ -17,6 +17,18 @@ std::string Hostname() {
   return host;
 }
 
+// A noop job: nothing, or a sleep of payload.sleep_ms; payload.fail makes it an error.
+Result<JobOutcome> RunNoop(const queue::Job& job, Clock& clock) {
+  nlohmann::json payload = nlohmann::json::parse(job.payload, nullptr, false);
+  if (!payload.is_object())
+    return Status::InvalidInput("noop job " + std::to_string(job.id) + ": payload is not JSON");
+  int64_t sleep_ms = payload.value("sleep_ms", int64_t{0});
+  if (sleep_ms > 0) clock.SleepFor(milliseconds(sleep_ms));
+  if (payload.value("fail", false))
+    return Status::Unavailable("noop job " + std::to_string(job.id) + " asked to fail");
+  return JobOutcome{true, "noop", nlohmann::json::object(), nlohmann::json::object()};
+}
+
 }  // namespace
 
 Status CheckGroupLabel(const std::string& group) {
@@ -30,8 +42,7 @@ Status CheckGroupLabel(const std::string& group) {
       "with a letter or digit");
 }
 
-Worker::Worker(WorkerOptions options, Clock& clock)
-    : options_(std::move(options)), clock_(clock), forges_(clock) {
+Worker::Worker(WorkerOptions options, Clock& clock) : options_(std::move(options)), clock_(clock) {
   if (options_.id.empty()) options_.id = queue::NewWorkerId();
   options_.slots = std::max(1, options_.slots);
   options_.batch = std::max(1, options_.batch);
@@ -91,7 +102,7 @@ void Worker::Slot(int index) {
     return;
   }
   queue::Queue& q = **opened;
-  JobRunner runner(options_.runner, forges_, clock_);
+  std::unique_ptr<JobHandler> handler = options_.handlers ? options_.handlers() : nullptr;
   while (!Stopping()) {
     Result<std::vector<queue::Lease>> leases =
         q.Claim(options_.id, options_.group, options_.batch, options_.ttl, Now());
@@ -116,7 +127,7 @@ void Worker::Slot(int index) {
         Untrack(lease.job.id);
         continue;
       }
-      RunLease(q, runner, lease, noop_done);
+      RunLease(q, handler.get(), lease, noop_done);
     }
     if (!noop_done.empty()) {
       Result<std::vector<int64_t>> stale = q.CompleteMany(noop_done, Now());
@@ -133,7 +144,7 @@ void Worker::Slot(int index) {
   done();
 }
 
-void Worker::RunLease(queue::Queue& q, JobRunner& runner, const queue::Lease& lease,
+void Worker::RunLease(queue::Queue& q, JobHandler* handler, const queue::Lease& lease,
                       std::vector<std::pair<int64_t, int64_t>>& noop_done) {
   const queue::Job& job = lease.job;
   if (job.kind == "noop" && job.payload == "{}") {  // nothing to run: completed with the batch
@@ -160,7 +171,11 @@ void Worker::RunLease(queue::Queue& q, JobRunner& runner, const queue::Lease& le
   }
   // Each side effect checks the lease first (the handler calls it on this thread).
   auto fence = [&]() -> Status { return q.Fence(job.id, lease.token, Now()); };
-  Result<JobOutcome> outcome = runner.Run(campaign, lease, fence);
+  Result<JobOutcome> outcome =
+      job.kind == "noop" ? RunNoop(job, clock_)
+      : handler != nullptr
+          ? handler->Run(campaign, lease, fence)
+          : Result<JobOutcome>(Status::Internal("this worker runs no " + job.kind + " jobs"));
   Status recorded;
   if (outcome.ok()) {
     recorded = q.Complete(job.id, lease.token, outcome->ok, outcome->outcome, outcome->result.dump(),

@@ -1,6 +1,7 @@
-// A worker: `slots` threads that claim jobs from the queue and run them (fleet/campaign.h's
-// JobRunner), one thread that heartbeats the worker and renews the leases it holds, and one
-// that sweeps expired leases and advances campaigns. The embedded default runs one inside
+// worker/: the runtime that runs the queue's jobs. A worker: `slots` threads that claim jobs from
+// the queue and run them with a JobHandler (fleet/campaign.h's JobRunner for campaigns; "noop"
+// jobs run here, for benchmarks and fault tests), one thread that heartbeats the worker and renews the leases
+// it holds, and one that sweeps expired leases and advances campaigns. The embedded default runs one inside
 // `skein run`; `skein worker` runs one per process, on any number of machines.
 //
 // Contracts:
@@ -27,12 +28,35 @@
 #include <thread>
 #include <vector>
 
+#include <memory>
+#include <nlohmann/json.hpp>
 #include "base/clock.h"
 #include "base/status.h"
-#include "fleet/campaign.h"
+
 #include "queue/queue.h"
 
 namespace skein {
+
+// How one job ended, when it ended without an error.
+struct JobOutcome {
+  bool ok = true;       // done, else failed (a verdict, not an error)
+  std::string outcome;  // one line
+  nlohmann::json result = nlohmann::json::object();
+  nlohmann::json evidence = nlohmann::json::object();
+};
+
+// Checks, right before a side effect, that the job's lease still holds.
+using JobFence = std::function<Status()>;
+
+// Runs jobs of the kinds it knows. An error Status is an error the queue retries.
+class JobHandler {
+ public:
+  virtual ~JobHandler() = default;
+  virtual Result<JobOutcome> Run(const queue::Campaign& campaign, const queue::Lease& lease,
+                                 const JobFence& fence) = 0;
+};
+// One handler per slot (a handler is used by one thread at a time).
+using HandlerFactory = std::function<std::unique_ptr<JobHandler>()>;
 
 struct WorkerOptions {
   std::string store_url;  // "" = the embedded default
@@ -47,7 +71,7 @@ struct WorkerOptions {
   // Called by an idle slot: true ends the worker (`skein run` ends when its campaign has).
   std::function<bool()> done_when_idle;
   std::atomic<bool>* stop_flag = nullptr;  // set from a signal handler: Stop()
-  RunnerOptions runner;
+  HandlerFactory handlers;                 // may be empty: then only noop jobs run
 };
 
 struct WorkerStats {
@@ -75,7 +99,7 @@ class Worker {
   void Slot(int index);
   void Heartbeat();
   void Sweeper();
-  void RunLease(queue::Queue& q, JobRunner& runner, const queue::Lease& lease,
+  void RunLease(queue::Queue& q, JobHandler* handler, const queue::Lease& lease,
                 std::vector<std::pair<int64_t, int64_t>>& noop_done);
   int64_t Now();
   void Track(const queue::Lease& lease);
@@ -84,7 +108,6 @@ class Worker {
 
   WorkerOptions options_;
   Clock& clock_;
-  ForgePool forges_;
   WorkerStats stats_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> slots_running_{0};
