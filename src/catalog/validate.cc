@@ -183,6 +183,16 @@ const std::map<std::string, AnnotationRule>& SkeinAnnotations() {
       // The build verifier's command for the consumer, run by /bin/sh in its checkout.
       {"skein.dev/verify-command",
        {"Component", [](std::string_view v) -> std::string { return Trim(v).empty() ? "is empty" : ""; }}},
+      // The worker group that runs the consumer's job (skein worker --group).
+      {"skein.dev/worker-group",
+       {"Component",
+        [](std::string_view v) -> std::string {
+          static const std::regex kLabel("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+          return v.size() <= kMaxRegexInput && std::regex_match(std::string(v), kLabel)
+                     ? ""
+                     : Quote(v) + " is not a label (1 to 63 lowercase letters, digits and '-', starting and ending "
+                                  "with a letter or digit)";
+        }}},
       {"skein.dev/tier",
        {nullptr,
         [](std::string_view v) -> std::string {

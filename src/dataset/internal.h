@@ -55,4 +55,7 @@ Result<Transform> TransformForRun(const Migration& migration, const Locations& l
                                   const nlohmann::json& run);
 nlohmann::json SchemaJson(const Schema& schema);
 
+// The checksum Backfill records for a staged file ("xxh3:<hex>" of its bytes).
+Result<std::string> StagedFileChecksum(const std::filesystem::path& path);
+
 }  // namespace skein::dataset::internal

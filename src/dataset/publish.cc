@@ -205,11 +205,21 @@ Status Publish(const Migration& migration, const Locations& locations, SqlEngine
       ASSIGN_OR_RETURN(auto paths, FilePaths(locations, t, PartitionOf(key)));
       std::error_code ec;
       if (std::filesystem::exists(paths.second, ec)) {
-        return Status::Conflict("publishing " + migration.to + ": " + paths.second.string() +
-                                " exists and skein did not write it");
+        // A publish stopped (killed) between this rename and its record: the partition is ours
+        // when its staged copy is gone and the file in place has the bytes skein staged.
+        std::filesystem::path file = paths.second.filename() == "data.parquet" ? paths.second
+                                                                                : paths.second / "data.parquet";
+        Result<std::string> in_place = StagedFileChecksum(file);
+        bool ours = !std::filesystem::exists(paths.first, ec) && in_place.ok() &&
+                    *in_place == body.value("target_checksum", "");
+        if (!ours) {
+          return Status::Conflict("publishing " + migration.to + ": " + paths.second.string() +
+                                  " exists and skein did not write it");
+        }
+      } else {
+        std::filesystem::rename(paths.first, paths.second, ec);  // atomic: the partition appears whole
+        if (ec) return Status::IoError("cannot publish " + paths.second.string() + ": " + ec.message());
       }
-      std::filesystem::rename(paths.first, paths.second, ec);  // atomic: the partition appears whole
-      if (ec) return Status::IoError("cannot publish " + paths.second.string() + ": " + ec.message());
       body["state"] = "published";
       RETURN_IF_ERROR(store.PutDataPartition({migration.name, key, body.dump()}));
     }

@@ -239,6 +239,16 @@ TEST(ValidateEntity, ConsumerJobAnnotationsAreKnownAndChecked) {
             "/metadata/annotations/skein.dev~1verify-command: skein.dev/verify-command: is empty\n");
 }
 
+TEST(ValidateEntity, AWorkerGroupIsALabel) {
+  json entity = Component();
+  entity["metadata"]["annotations"] = {{"skein.dev/worker-group", "eu-west-1"}};
+  EXPECT_EQ(Problems(entity), "");
+  entity["metadata"]["annotations"] = {{"skein.dev/worker-group", "EU_West"}};
+  EXPECT_EQ(Problems(entity),
+            "/metadata/annotations/skein.dev~1worker-group: skein.dev/worker-group: 'EU_West' is not a label (1 to "
+            "63 lowercase letters, digits and '-', starting and ending with a letter or digit)\n");
+}
+
 TEST(ValidateEntity, DatasetIdFormat) {
   EXPECT_TRUE(IsValidDatasetId("core.user_profile_v1"));
   EXPECT_TRUE(IsValidDatasetId("db.schema.table"));

@@ -5,11 +5,13 @@
 // campaign, a vanished repository, an unreachable database) gets a clear answer with the
 // campaign's state intact.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <mutex>
 #include <thread>
 
 #include "tests/support/test_support.h"
@@ -235,6 +237,38 @@ TEST_F(CampaignCli, ARepositoryThatVanishesMidCampaignEndsItsJobDeadWithTheReaso
   const json* other = FindJob(status, "/revenue-by-plan");
   ASSERT_NE(other, nullptr);
   EXPECT_EQ((*other)["state"], "done") << "one consumer's trouble does not stop the others";
+}
+
+// The manifest's webhook gets Slack-compatible JSON for the approval gate and the pause.
+TEST_F(CampaignCli, AlertsGoToTheManifestsWebhook) {
+  httplib::Server server;
+  std::mutex mutex;
+  std::vector<json> received;
+  server.Post("/hook", [&](const httplib::Request& request, httplib::Response& response) {
+    std::lock_guard lock(mutex);
+    received.push_back(json::parse(request.body, nullptr, false));
+    response.set_content("ok", "text/plain");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { server.listen_after_bind(); });
+  EditManifest({{"approval: {tiers: [tier-1]}}",
+                 "approval: {tiers: [tier-1]}, alerts: {webhook_env: SKEIN_TEST_WEBHOOK}}"}});
+  std::vector<std::string> env = {"SKEIN_TEST_WEBHOOK=http://127.0.0.1:" + std::to_string(port) + "/hook"};
+  ASSERT_EQ(RunSkein({"run", Manifest()}, Org(), env).exit_code, 0);
+  ASSERT_EQ(RunSkein({"approve", "--all", "--campaign", "user-profile-v2", "--by", "t"}, Org(), env).exit_code, 0);
+  EXPECT_EQ(RunSkein({"run", Manifest()}, Org(), env).exit_code, 1);
+  server.stop();
+  serving.join();
+  std::lock_guard lock(mutex);
+  std::vector<std::string> kinds;
+  for (const auto& body : received) {
+    ASSERT_TRUE(body.is_object());
+    EXPECT_EQ(body["campaign"], "user-profile-v2");
+    EXPECT_TRUE(testing::Contains(body["text"].get<std::string>(), "user-profile-v2")) << body.dump();
+    kinds.push_back(body["kind"]);
+  }
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "approval-needed"), kinds.end());
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "paused"), kinds.end());
 }
 
 }  // namespace

@@ -149,6 +149,33 @@ TEST_F(DatasetTest, StagesVerifiesAndPublishesEveryPartition) {
   EXPECT_EQ(dataset::RunState(m, *store_).value(), "published");
 }
 
+// A publish killed between a partition's rename and its record: the next publish recognises the
+// partition it moved (its staged copy gone, its bytes the ones staged) and finishes; a folder
+// skein did not put there still stops it.
+TEST_F(DatasetTest, APublishStoppedAfterARenameFinishesOnTheNextOne) {
+  Migration m = ParseManifest(Manifest());
+  Backfill(m);
+  ASSERT_TRUE(Verify(m).passed());
+  fs::create_directories(v2_);
+  fs::rename(v2_ / ".skein-staging" / "dt=2024-01-01", v2_ / "dt=2024-01-01");  // moved, not recorded
+  ASSERT_TRUE(dataset::Publish(m, locations_, *engine_, *store_).ok());
+  EXPECT_EQ(dataset::RunState(m, *store_).value(), "published");
+  auto rows = engine_->Query("SELECT count(*) FROM read_parquet('" + v2_.string() + "/**/*.parquet')");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ(rows->rows[0][0], Value("300"));
+}
+
+TEST_F(DatasetTest, APublishRefusesAPartitionFolderItDidNotWrite) {
+  Migration m = ParseManifest(Manifest());
+  Backfill(m);
+  ASSERT_TRUE(Verify(m).passed());
+  fs::create_directories(v2_ / "dt=2024-01-02");
+  std::ofstream(v2_ / "dt=2024-01-02" / "data.parquet") << "someone else's";
+  Status published = dataset::Publish(m, locations_, *engine_, *store_);
+  EXPECT_EQ(published.code(), StatusCode::kConflict);
+  EXPECT_NE(published.message().find("exists and skein did not write it"), std::string::npos) << published.message();
+}
+
 TEST_F(DatasetTest, ARerunSkipsWhatIsStagedAndRedoesOnlyWhatIsMissing) {
   Migration m = ParseManifest(Manifest());
   Backfill(m);
