@@ -190,8 +190,9 @@ const std::map<std::string, AnnotationRule>& SkeinAnnotations() {
           static const std::regex kLabel("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
           return v.size() <= kMaxRegexInput && std::regex_match(std::string(v), kLabel)
                      ? ""
-                     : Quote(v) + " is not a label (1 to 63 lowercase letters, digits and '-', starting and ending "
-                                  "with a letter or digit)";
+                     : Quote(v) +
+                           " is not a label (1 to 63 lowercase letters, digits and '-', starting and ending "
+                           "with a letter or digit)";
         }}},
       {"skein.dev/tier",
        {nullptr,

@@ -362,7 +362,9 @@ Result<std::vector<Partition>> Chosen(const Migration& migration, const Transfor
 
 }  // namespace
 
-Result<std::string> internal::StagedFileChecksum(const std::filesystem::path& path) { return FileChecksum(path); }
+Result<std::string> internal::StagedFileChecksum(const std::filesystem::path& path) {
+  return FileChecksum(path);
+}
 
 Result<BackfillReport> Backfill(const Migration& migration, const Locations& locations, SqlEngine& engine,
                                 Store& store, const Progress& progress) {

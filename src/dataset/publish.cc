@@ -207,8 +207,8 @@ Status Publish(const Migration& migration, const Locations& locations, SqlEngine
       if (std::filesystem::exists(paths.second, ec)) {
         // A publish stopped (killed) between this rename and its record: the partition is ours
         // when its staged copy is gone and the file in place has the bytes skein staged.
-        std::filesystem::path file = paths.second.filename() == "data.parquet" ? paths.second
-                                                                                : paths.second / "data.parquet";
+        std::filesystem::path file =
+            paths.second.filename() == "data.parquet" ? paths.second : paths.second / "data.parquet";
         Result<std::string> in_place = StagedFileChecksum(file);
         bool ours = !std::filesystem::exists(paths.first, ec) && in_place.ok() &&
                     *in_place == body.value("target_checksum", "");

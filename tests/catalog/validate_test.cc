@@ -244,9 +244,10 @@ TEST(ValidateEntity, AWorkerGroupIsALabel) {
   entity["metadata"]["annotations"] = {{"skein.dev/worker-group", "eu-west-1"}};
   EXPECT_EQ(Problems(entity), "");
   entity["metadata"]["annotations"] = {{"skein.dev/worker-group", "EU_West"}};
-  EXPECT_EQ(Problems(entity),
-            "/metadata/annotations/skein.dev~1worker-group: skein.dev/worker-group: 'EU_West' is not a label (1 to "
-            "63 lowercase letters, digits and '-', starting and ending with a letter or digit)\n");
+  EXPECT_EQ(
+      Problems(entity),
+      "/metadata/annotations/skein.dev~1worker-group: skein.dev/worker-group: 'EU_West' is not a label (1 to "
+      "63 lowercase letters, digits and '-', starting and ending with a letter or digit)\n");
 }
 
 TEST(ValidateEntity, DatasetIdFormat) {

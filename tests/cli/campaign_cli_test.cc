@@ -8,10 +8,10 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
-#include <mutex>
 #include <thread>
 
 #include "tests/support/test_support.h"
@@ -255,7 +255,8 @@ TEST_F(CampaignCli, AlertsGoToTheManifestsWebhook) {
                  "approval: {tiers: [tier-1]}, alerts: {webhook_env: SKEIN_TEST_WEBHOOK}}"}});
   std::vector<std::string> env = {"SKEIN_TEST_WEBHOOK=http://127.0.0.1:" + std::to_string(port) + "/hook"};
   ASSERT_EQ(RunSkein({"run", Manifest()}, Org(), env).exit_code, 0);
-  ASSERT_EQ(RunSkein({"approve", "--all", "--campaign", "user-profile-v2", "--by", "t"}, Org(), env).exit_code, 0);
+  ASSERT_EQ(
+      RunSkein({"approve", "--all", "--campaign", "user-profile-v2", "--by", "t"}, Org(), env).exit_code, 0);
   EXPECT_EQ(RunSkein({"run", Manifest()}, Org(), env).exit_code, 1);
   server.stop();
   serving.join();

@@ -173,7 +173,8 @@ TEST_F(DatasetTest, APublishRefusesAPartitionFolderItDidNotWrite) {
   std::ofstream(v2_ / "dt=2024-01-02" / "data.parquet") << "someone else's";
   Status published = dataset::Publish(m, locations_, *engine_, *store_);
   EXPECT_EQ(published.code(), StatusCode::kConflict);
-  EXPECT_NE(published.message().find("exists and skein did not write it"), std::string::npos) << published.message();
+  EXPECT_NE(published.message().find("exists and skein did not write it"), std::string::npos)
+      << published.message();
 }
 
 TEST_F(DatasetTest, ARerunSkipsWhatIsStagedAndRedoesOnlyWhatIsMissing) {

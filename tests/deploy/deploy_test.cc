@@ -83,11 +83,14 @@ TEST(Deploy, TheKedaQueryCountsTheClaimableBacklog) {
   auto leases = q->Claim("w", "", 3, std::chrono::seconds(30), now);  // 3 running, 7 pending
   ASSERT_TRUE(leases.ok());
   ASSERT_EQ(leases->size(), 3u);
-  ASSERT_TRUE(q->Complete((*leases)[0].job.id, (*leases)[0].token, true, "", "{}", "{}", now).ok());  // 2 running
+  ASSERT_TRUE(
+      q->Complete((*leases)[0].job.id, (*leases)[0].token, true, "", "{}", "{}", now).ok());  // 2 running
   db->Exec("UPDATE jobs SET run_after_ms = " + std::to_string(now + 3600000) +
-           " WHERE id = (SELECT MIN(id) FROM jobs WHERE campaign = 'active' AND state = 'pending')");  // backing off
-  db->Exec("UPDATE jobs SET grp = 'eu' WHERE id = (SELECT MAX(id) FROM jobs WHERE campaign = 'active' AND state = "
-           "'pending')");  // another group's
+           " WHERE id = (SELECT MIN(id) FROM jobs WHERE campaign = 'active' AND state = 'pending')");  // backing
+                                                                                                       // off
+  db->Exec(
+      "UPDATE jobs SET grp = 'eu' WHERE id = (SELECT MAX(id) FROM jobs WHERE campaign = 'active' AND state = "
+      "'pending')");  // another group's
   // 2 running + 7 pending - 1 backing off - 1 of another group = 7; the paused campaign's 5 wait.
   EXPECT_EQ(db->QueryText(query), "7");
 }
