@@ -24,13 +24,6 @@ using nlohmann::json;
 using testing::RunProgram;
 using testing::RunSkein;
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void WriteText(const fs::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
@@ -52,7 +45,7 @@ class CampaignCli : public ::testing::Test {
   // Edits the example manifest: each pair replaces a piece of its text.
   void EditManifest(const std::vector<std::pair<std::string, std::string>>& edits) {
     fs::path path = Org() / Manifest();
-    std::string text = ReadText(path);
+    std::string text = testing::ReadFile(path);
     for (const auto& [from, to] : edits) {
       size_t at = text.find(from);
       ASSERT_NE(at, std::string::npos) << from;

@@ -26,13 +26,6 @@ using testing::RunSkein;
 constexpr const char* kToken = "fault-test-token";
 const std::vector<std::string> kSlow = {"daily-active-users", "revenue-by-plan"};
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void Replace(std::string& text, const std::string& from, const std::string& to) {
   size_t at = text.find(from);
   ASSERT_NE(at, std::string::npos) << from;
@@ -53,7 +46,7 @@ class FleetFaults : public ::testing::Test {
         work_.path());
     ASSERT_EQ(setup.exit_code, 0) << setup.err;
     fs::path catalog = Org() / "catalog/pipelines.yaml";
-    std::string text = ReadText(catalog);
+    std::string text = testing::ReadFile(catalog);
     for (const std::string& name : kSlow) {
       std::string extra = "    skein.dev/verify-command: \"sleep 3\"\n";
       if (github) {
@@ -69,7 +62,7 @@ class FleetFaults : public ::testing::Test {
     }
     std::ofstream(catalog) << text;
     fs::path manifest = Org() / "migrations/user-profile-v2.yaml";
-    text = ReadText(manifest);
+    text = testing::ReadFile(manifest);
     Replace(text, "publish: {approval: required}", "publish: {approval: none}");
     Replace(text, "canary: 2", "canary: 10");
     Replace(text, "pause_on_failure_rate: 0.25", "pause_on_failure_rate: 1.0");

@@ -50,14 +50,9 @@ static std::string ReadAll(int fd) {
   return text;
 }
 
-CommandResult RunProgram(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
-                         const std::vector<std::string>& env) {
-  CommandResult result;
-  // stdout and stderr go to temporary files, so a chatty child never blocks on a full pipe.
-  char out_name[] = "/tmp/skein-out-XXXXXX";
-  char err_name[] = "/tmp/skein-err-XXXXXX";
-  int out_fd = ::mkstemp(out_name);
-  int err_fd = ::mkstemp(err_name);
+// Forks and runs `argv` in `cwd` with stdout and stderr to the given files, stdin from /dev/null.
+static pid_t Spawn(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                   const std::vector<std::string>& env, int out_fd, int err_fd) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(out_fd, 1);
@@ -72,6 +67,18 @@ CommandResult RunProgram(const std::vector<std::string>& argv, const std::filesy
     ::execvp(args[0], args.data());
     _exit(127);
   }
+  return pid;
+}
+
+CommandResult RunProgram(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                         const std::vector<std::string>& env) {
+  CommandResult result;
+  // stdout and stderr go to temporary files, so a chatty child never blocks on a full pipe.
+  char out_name[] = "/tmp/skein-out-XXXXXX";
+  char err_name[] = "/tmp/skein-err-XXXXXX";
+  int out_fd = ::mkstemp(out_name);
+  int err_fd = ::mkstemp(err_name);
+  pid_t pid = Spawn(argv, cwd, env, out_fd, err_fd);
   int status = 0;
   ::waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -101,20 +108,7 @@ BackgroundProgram::BackgroundProgram(const std::vector<std::string>& argv, const
   int err_fd = ::mkstemp(err_name);
   out_name_ = out_name;
   err_name_ = err_name;
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    ::dup2(out_fd, 1);
-    ::dup2(err_fd, 2);
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    ::dup2(null_fd, 0);
-    if (::chdir(cwd.c_str()) != 0) _exit(127);
-    for (const auto& entry : env) ::putenv(const_cast<char*>(entry.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    _exit(127);
-  }
+  pid_ = Spawn(argv, cwd, env, out_fd, err_fd);
   ::close(out_fd);
   ::close(err_fd);
 }
@@ -147,8 +141,8 @@ int BackgroundProgram::Wait(int seconds) {
   return -1;
 }
 
-static std::string ReadFile(const std::string& name) {
-  std::ifstream in(name, std::ios::binary);
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();

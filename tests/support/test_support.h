@@ -68,6 +68,9 @@ std::unique_ptr<BackgroundProgram> StartSkein(const std::vector<std::string>& ar
                                               const std::filesystem::path& cwd,
                                               const std::vector<std::string>& env = {});
 
+// A file's whole content ("" when it cannot be read).
+std::string ReadFile(const std::filesystem::path& path);
+
 // Whether `text` contains `part`: for checking a command's output.
 inline bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
