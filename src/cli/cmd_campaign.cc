@@ -352,7 +352,8 @@ void RunRun(const RunOptions& options, const GlobalOptions& global) {
     w.ttl = ttl;
     w.sweep_interval = sweep;
     w.stop_flag = &g_stop;
-    ForgePool forges(clock);
+    StoreRateLedger ledger(url);
+    ForgePool forges(clock, &ledger);
     RunnerOptions runner;
     runner.store_url = url;
     w.handlers = [&] { return std::make_unique<JobRunner>(runner, forges, clock); };
@@ -427,7 +428,8 @@ void RunWorker(const WorkerCliOptions& options, const GlobalOptions& global) {
   // Fail fast when the store cannot be reached at all; later outages are waited for.
   { std::unique_ptr<queue::Queue> probe = OpenQueueOrFail(global); }
   SystemClock clock;
-  ForgePool forges(clock);
+  StoreRateLedger ledger(w.store_url);
+  ForgePool forges(clock, &ledger);
   RunnerOptions runner;
   runner.store_url = w.store_url;
   runner.log = [](const std::string& line) { std::cerr << "skein worker: " << line << "\n"; };

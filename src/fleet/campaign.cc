@@ -139,6 +139,30 @@ Result<std::unique_ptr<CampaignContext>> LoadCampaignContext(const queue::Campai
   return c;
 }
 
+Result<std::chrono::milliseconds> StoreRateLedger::TryAcquire(
+    const std::string& key, Clock::time_point now,
+    const std::function<std::chrono::milliseconds(const std::vector<Clock::time_point>&)>& wait_for) {
+  using std::chrono::milliseconds;
+  std::lock_guard lock(mutex_);
+  if (!queue_) {
+    ASSIGN_OR_RETURN(queue_, queue::Queue::Open(url_, std::chrono::seconds(10)));
+  }
+  auto to_ms = [](Clock::time_point t) {
+    return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+  };
+  Result<int64_t> wait = queue_->TryAcquireRate(key, to_ms(now), [&](const std::vector<int64_t>& recent_ms) {
+    std::vector<Clock::time_point> recent;
+    recent.reserve(recent_ms.size());
+    for (int64_t ms : recent_ms) recent.push_back(Clock::time_point(milliseconds(ms)));
+    return static_cast<int64_t>(wait_for(recent).count());
+  });
+  if (!wait.ok()) {
+    queue_.reset();  // connect afresh next time
+    return wait.status();
+  }
+  return milliseconds(*wait);
+}
+
 Result<vcs::Forge*> ForgePool::For(const Migration& m, const Entity& consumer, const fs::path& repo,
                                    const std::string& remote, std::unique_ptr<vcs::Forge>& owned) {
   vcs::ForgeKind kind = ChooseForge(m, consumer);
@@ -156,7 +180,8 @@ Result<vcs::Forge*> ForgePool::For(const Migration& m, const Entity& consumer, c
   std::lock_guard lock(mutex_);
   auto it = forges_.find(key);
   if (it == forges_.end()) {
-    ASSIGN_OR_RETURN(std::unique_ptr<vcs::Forge> forge, MakeConsumerForge(m, consumer, repo, remote, clock_));
+    ASSIGN_OR_RETURN(std::unique_ptr<vcs::Forge> forge,
+                     MakeConsumerForge(m, consumer, repo, remote, clock_, ledger_));
     it = forges_.emplace(key, std::move(forge)).first;
   }
   return it->second.get();

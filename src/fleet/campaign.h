@@ -63,17 +63,36 @@ struct CampaignContext {
 };
 Result<std::unique_ptr<CampaignContext>> LoadCampaignContext(const queue::Campaign& campaign, Store& store);
 
-// Forges shared by every job of the process, so the organisation's rate limits hold across
-// threads: one GitHub / GitLab forge per API (and token); git forges are per repository.
+// vcs::RateLedger in the store (queue::Queue::TryAcquireRate): every worker on every machine
+// that shares the store counts the same change requests, so consumers.change.forge's per-minute
+// and per-hour limits hold for the whole organisation. Thread-safe (one connection, locked).
+class StoreRateLedger final : public vcs::RateLedger {
+ public:
+  explicit StoreRateLedger(std::string store_url) : url_(std::move(store_url)) {}
+  Result<std::chrono::milliseconds> TryAcquire(
+      const std::string& key, Clock::time_point now,
+      const std::function<std::chrono::milliseconds(const std::vector<Clock::time_point>&)>& wait_for)
+      override;
+
+ private:
+  std::string url_;
+  std::mutex mutex_;
+  std::unique_ptr<queue::Queue> queue_;
+};
+
+// Forges shared by every job of the process: one GitHub / GitLab forge per API (and token),
+// its limits counted in `ledger` when given (the organisation's, across machines), else in the
+// process; git forges are per repository.
 class ForgePool {
  public:
-  explicit ForgePool(Clock& clock) : clock_(clock) {}
+  explicit ForgePool(Clock& clock, vcs::RateLedger* ledger = nullptr) : clock_(clock), ledger_(ledger) {}
   // The forge for the consumer; owned by the pool (API forges) or by `owned` (git).
   Result<vcs::Forge*> For(const Migration& m, const Entity& consumer, const std::filesystem::path& repo,
                           const std::string& remote, std::unique_ptr<vcs::Forge>& owned);
 
  private:
   Clock& clock_;
+  vcs::RateLedger* ledger_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<vcs::Forge>> forges_;
 };

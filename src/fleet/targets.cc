@@ -101,7 +101,7 @@ std::string RemoteOf(const Entity& consumer, const fs::path& repo) {
 
 Result<std::unique_ptr<vcs::Forge>> MakeConsumerForge(const Migration& m, const Entity& consumer,
                                                       const fs::path& repo, const std::string& remote,
-                                                      Clock& clock) {
+                                                      Clock& clock, vcs::RateLedger* ledger) {
   vcs::ForgeKind kind = ChooseForge(m, consumer);
   if (kind == vcs::ForgeKind::kGit) {
     return vcs::MakeGitForge(repo, remote.empty() ? fs::absolute(repo).string() : remote);
@@ -119,6 +119,7 @@ Result<std::unique_ptr<vcs::Forge>> MakeConsumerForge(const Migration& m, const 
   config.limits.per_minute = spec.per_minute;
   config.limits.per_hour = spec.per_hour;
   config.limits.windows = spec.windows;
+  config.ledger = ledger;
   return vcs::MakeForge(config, clock);
 }
 

@@ -41,8 +41,10 @@ std::string RemoteOf(const Entity& consumer, const std::filesystem::path& repo);
 // The forge for the consumer's change request: for git, pushes to `remote` (or the repository
 // itself); for GitHub and GitLab, the API of consumers.change.forge with its org-wide limits.
 // InvalidInput when a GitHub or GitLab consumer has no remote to push to.
+// With `ledger`, the limits count requests in it (shared by every worker); else in the forge.
 Result<std::unique_ptr<vcs::Forge>> MakeConsumerForge(const Migration& m, const Entity& consumer,
                                                       const std::filesystem::path& repo,
-                                                      const std::string& remote, Clock& clock);
+                                                      const std::string& remote, Clock& clock,
+                                                      vcs::RateLedger* ledger = nullptr);
 
 }  // namespace skein

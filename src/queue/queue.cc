@@ -1122,6 +1122,29 @@ Status Queue::AddEvent(std::string_view campaign, std::string_view kind, std::st
   return Transact([&]() { return Record(*session_, nullptr, campaign, kind, std::string(message), now); });
 }
 
+// --- shared rate limits ---
+
+Result<int64_t> Queue::TryAcquireRate(std::string_view key, int64_t now,
+                                      const std::function<int64_t(const std::vector<int64_t>&)>& wait_for) {
+  int64_t wait = 0;
+  RETURN_IF_ERROR(Transact([&]() -> Status {
+    if (dialect() == Dialect::kPostgres) {
+      // 1936420355: 'skn' and a number, the class of the rate-limit locks (store's are ...353/354).
+      RETURN_IF_ERROR(Q("SELECT pg_advisory_xact_lock(1936420355, hashtext($1))", {key}).status());
+    }
+    RETURN_IF_ERROR(
+        Q("DELETE FROM forge_requests WHERE forge = $1 AND at_ms <= $2", {key, now - 3600000}).status());
+    ASSIGN_OR_RETURN(Rows rows, Q("SELECT at_ms FROM forge_requests WHERE forge = $1 ORDER BY at_ms", {key}));
+    std::vector<int64_t> recent;
+    recent.reserve(rows.size());
+    for (size_t r = 0; r < rows.size(); ++r) recent.push_back(rows.Int(r, 0));
+    wait = wait_for(recent);
+    if (wait > 0) return Status::Ok();
+    return Q("INSERT INTO forge_requests (forge, at_ms) VALUES ($1, $2)", {key, now}).status();
+  }));
+  return wait;
+}
+
 // --- workers ---
 
 Status Queue::RegisterWorker(const WorkerInfo& w, int64_t now) {

@@ -295,7 +295,8 @@ class Queue {
   // Returns jobs whose lease expired before `now` to pending (or dead). The number reclaimed.
   Result<int> Sweep(int64_t now);
   // Approves jobs by id, or every job of a wave (wave > 0), or, with no ids and wave <= 0, every
-  // job of the campaign that needs an approval. Waiting jobs of a later wave are approved ahead. NotFound for an id not in the campaign; the number approved.
+  // job of the campaign that needs an approval. Waiting jobs of a later wave are approved ahead. NotFound for
+  // an id not in the campaign; the number approved.
   Result<int> Approve(std::string_view campaign, const std::vector<int64_t>& jobs, int wave,
                       std::string_view by, int64_t now);
   // A failed or dead job back to pending with a fresh set of attempts.
@@ -316,6 +317,13 @@ class Queue {
   Status LeaveWorker(std::string_view worker, int64_t now);
   // Workers whose heartbeat is newer than `since`.
   Result<std::vector<WorkerInfo>> LiveWorkers(int64_t since);
+
+  // --- shared rate limits ---
+  // In one transaction for forge `key`: drops its requests older than an hour, passes the rest
+  // (epoch ms, oldest first) to `wait_for`, and records a request at `now` when it returns 0.
+  // Returns the wait. Serialised per key (PostgreSQL: an advisory lock; SQLite: its writer).
+  Result<int64_t> TryAcquireRate(std::string_view key, int64_t now,
+                                 const std::function<int64_t(const std::vector<int64_t>&)>& wait_for);
 
   // The retry delay after `attempts` attempts of `job` (the formula above).
   static std::chrono::milliseconds Backoff(const CampaignPolicy& policy, int64_t job, int attempts);

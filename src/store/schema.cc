@@ -247,6 +247,24 @@ CREATE TABLE campaign_events (
 CREATE INDEX campaign_events_by_campaign ON campaign_events(campaign, id);
 )sql",
     },
+    {
+        4,
+        "change requests opened per forge, for organisation-wide rate limits shared by every worker",
+        R"sql(
+CREATE TABLE forge_requests (
+  forge TEXT NOT NULL,
+  at_ms BIGINT NOT NULL
+);
+CREATE INDEX forge_requests_by_forge ON forge_requests(forge, at_ms);
+)sql",
+        R"sql(
+CREATE TABLE forge_requests (
+  forge TEXT COLLATE "C" NOT NULL,
+  at_ms BIGINT NOT NULL
+);
+CREATE INDEX forge_requests_by_forge ON forge_requests(forge, at_ms);
+)sql",
+    },
 };
 
 }  // namespace

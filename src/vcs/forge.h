@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,11 +48,26 @@ struct RateLimitPolicy {
 // InvalidInput naming the first malformed window or negative limit.
 Status ValidateRateLimitPolicy(const RateLimitPolicy& policy);
 
+// Where a forge's request times are kept, so that limits hold for the whole organisation: in
+// the process by default, or in the store shared by every worker on every machine
+// (fleet/campaign.h's StoreRateLedger).
+class RateLedger {
+ public:
+  virtual ~RateLedger() = default;
+  // In one atomic step for `key`: reads the times of the last hour's requests (oldest first),
+  // asks `wait_for` how long one more request must wait, and records `now` when that is zero.
+  // Returns the wait (zero: recorded).
+  virtual Result<std::chrono::milliseconds> TryAcquire(
+      const std::string& key, Clock::time_point now,
+      const std::function<std::chrono::milliseconds(const std::vector<Clock::time_point>&)>& wait_for) = 0;
+};
+
 struct ForgeConfig {
   ForgeKind kind = ForgeKind::kGit;
   std::string api_url;    // github: https://api.github.com; gitlab: https://gitlab.com/api/v4
   std::string token_env;  // the environment variable holding the token (GITHUB_TOKEN, GITLAB_TOKEN)
   RateLimitPolicy limits;
+  RateLedger* ledger = nullptr;  // shared request times; null = this process's own
 };
 
 struct ChangeRequestSpec {
@@ -93,7 +109,8 @@ class Forge {
 // Limits the rate of request-creating calls across every repository of one forge.
 class RateLimiter {
  public:
-  RateLimiter(RateLimitPolicy policy, Clock& clock);
+  // With a ledger, the request times are the ledger's under `key` (shared); else this object's.
+  RateLimiter(RateLimitPolicy policy, Clock& clock, RateLedger* ledger = nullptr, std::string key = "");
   // Waits (through the clock) until one more request is allowed, then records it.
   void Acquire();
   // How long Acquire would wait now, without recording anything.
@@ -102,8 +119,13 @@ class RateLimiter {
  private:
   std::chrono::milliseconds WaitTimeLocked(Clock::time_point now);
 
+  std::chrono::milliseconds WaitFor(const std::vector<Clock::time_point>& recent,
+                                    Clock::time_point now) const;
+
   RateLimitPolicy policy_;
   Clock& clock_;
+  RateLedger* ledger_;
+  std::string key_;
   std::mutex mutex_;                       // guards recent_; never held while sleeping
   std::vector<Clock::time_point> recent_;  // the last hour's requests, oldest first
 };

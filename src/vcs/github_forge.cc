@@ -75,7 +75,8 @@ std::string MergeCheckRuns(const std::string& checks, const json& runs) {
 class GitHubForge : public Forge {
  public:
   GitHubForge(const ForgeConfig& config, std::string token, Clock& clock)
-      : http_(Options(config, std::move(token)), clock), limiter_(config.limits, clock) {}
+      : http_(Options(config, std::move(token)), clock),
+        limiter_(config.limits, clock, config.ledger, "github " + config.api_url) {}
 
   ForgeKind kind() const override { return ForgeKind::kGitHub; }
 

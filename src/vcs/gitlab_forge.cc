@@ -67,7 +67,8 @@ ChangeRequest ToChangeRequest(const json& mr, bool created) {
 class GitLabForge : public Forge {
  public:
   GitLabForge(const ForgeConfig& config, std::string token, Clock& clock)
-      : http_(Options(config, std::move(token)), clock), limiter_(config.limits, clock) {}
+      : http_(Options(config, std::move(token)), clock),
+        limiter_(config.limits, clock, config.ledger, "gitlab " + config.api_url) {}
 
   ForgeKind kind() const override { return ForgeKind::kGitLab; }
 

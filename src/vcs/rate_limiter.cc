@@ -92,14 +92,19 @@ Status ValidateRateLimitPolicy(const RateLimitPolicy& policy) {
   return Status::Ok();
 }
 
-RateLimiter::RateLimiter(RateLimitPolicy policy, Clock& clock) : policy_(std::move(policy)), clock_(clock) {}
+RateLimiter::RateLimiter(RateLimitPolicy policy, Clock& clock, RateLedger* ledger, std::string key)
+    : policy_(std::move(policy)), clock_(clock), ledger_(ledger), key_(std::move(key)) {}
+
+milliseconds RateLimiter::WaitFor(const std::vector<Clock::time_point>& recent, Clock::time_point now) const {
+  return std::max({SlidingWait(recent, now, seconds(60), policy_.per_minute),
+                   SlidingWait(recent, now, seconds(3600), policy_.per_hour),
+                   OpeningWait(policy_.windows, now)});
+}
 
 milliseconds RateLimiter::WaitTimeLocked(Clock::time_point now) {
   auto stale = std::upper_bound(recent_.begin(), recent_.end(), now - std::chrono::hours(1));
   recent_.erase(recent_.begin(), stale);
-  return std::max({SlidingWait(recent_, now, seconds(60), policy_.per_minute),
-                   SlidingWait(recent_, now, seconds(3600), policy_.per_hour),
-                   OpeningWait(policy_.windows, now)});
+  return WaitFor(recent_, now);
 }
 
 milliseconds RateLimiter::WaitTime() {
@@ -108,10 +113,27 @@ milliseconds RateLimiter::WaitTime() {
 }
 
 void RateLimiter::Acquire() {
-  // Re-checked after every sleep: another thread may have taken the slot meanwhile.
+  // Re-checked after every sleep: another thread (or, with a ledger, another machine) may have
+  // taken the slot meanwhile.
   for (;;) {
     milliseconds wait;
-    {
+    if (ledger_ != nullptr && (policy_.per_minute > 0 || policy_.per_hour > 0 || !policy_.windows.empty())) {
+      Clock::time_point now = clock_.Now();
+      Result<milliseconds> shared = ledger_->TryAcquire(
+          key_, now, [&](const std::vector<Clock::time_point>& recent) { return WaitFor(recent, now); });
+      if (shared.ok()) {
+        if (*shared <= milliseconds(0)) return;
+        wait = *shared;
+      } else {
+        // The shared ledger cannot be reached: keep to this process's own count meanwhile.
+        std::lock_guard lock(mutex_);
+        wait = WaitTimeLocked(now);
+        if (wait <= milliseconds(0)) {
+          recent_.push_back(now);
+          return;
+        }
+      }
+    } else {
       std::lock_guard lock(mutex_);
       Clock::time_point now = clock_.Now();
       wait = WaitTimeLocked(now);
