@@ -289,7 +289,8 @@ class Follower {
 bool Settled(queue::Queue& q, const std::string& id, Clock& clock) {
   (void)q.Advance(id, NowMs(clock));
   Result<std::optional<queue::Campaign>> c = q.FindCampaign(id);
-  if (!c.ok() || !c->has_value()) return true;
+  if (!c.ok()) return false;  // the store is away (restarting): keep waiting, it reconnects
+  if (!c->has_value()) return true;
   queue::CampaignState state = (*c)->state;
   if (state != queue::CampaignState::kMigratingData && state != queue::CampaignState::kMigratingConsumers)
     return true;

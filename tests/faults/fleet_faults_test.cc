@@ -48,7 +48,7 @@ class FleetFaults : public ::testing::Test {
     fs::path catalog = Org() / "catalog/pipelines.yaml";
     std::string text = testing::ReadFile(catalog);
     for (const std::string& name : kSlow) {
-      std::string extra = "    skein.dev/verify-command: \"sleep 3\"\n";
+      std::string extra = "    skein.dev/verify-command: \"sleep 8\"\n";  // wide enough for a kill under load
       if (github) {
         fs::path bare = Org() / "remotes" / (name + ".git");
         auto cloned = RunProgram(
