@@ -7,7 +7,8 @@
 //
 // Modes (each on a fresh campaign in the same store, same table, same run):
 //   queue      Claim + CompleteMany, as above
-//   +advance   the same plus Advance(campaign) after each batch, as `skein worker` does
+//   +advance   the same plus what `skein worker` does after each batch: StageOpen, and Advance
+//              (which locks the campaign) when the stage has no open job left
 //   reference  the floor for the same work on the same table, with the same client code
 //              (queue/sql_session.h): one statement claims a batch (UPDATE jobs SET
 //              state='running' ... WHERE id IN (SELECT ... ORDER BY stage, priority, id LIMIT B
@@ -236,6 +237,8 @@ Measurement Measure(const std::string& url, const std::string& mode, int workers
     j.kind = "noop";
     j.target = "noop-" + std::to_string(i);
     j.priority = i;
+    j.wave = 1;  // where consumer jobs are: data jobs run one at a time by design
+    j.stage = StageOfWave(1);
     new_jobs.push_back(std::move(j));
   }
   Measurement m;
@@ -298,7 +301,8 @@ Measurement Measure(const std::string& url, const std::string& mode, int workers
         } else {
           auto stale = OrDie(wq->CompleteMany(claimed, NowMs()), "CompleteMany");
           if (!stale.empty()) Die("CompleteMany found a stale lease");
-          if (advance) OrDie(wq->Advance(id, NowMs()).status(), "Advance");
+          if (advance && !OrDie(wq->StageOpen(id, StageOfWave(1)), "StageOpen"))
+            OrDie(wq->Advance(id, NowMs()).status(), "Advance");
         }
         complete_ms[w] += Ms(Clock::now() - t1).count();
         ++batches[w];

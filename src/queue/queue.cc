@@ -305,6 +305,10 @@ Result<std::pair<Campaign, bool>> Queue::CreateCampaign(const CampaignSpec& spec
     return Status::Ok();
   });
   RETURN_IF_ERROR(status);
+  // Fresh statistics after a large campaign arrives, so that PostgreSQL plans the claim's
+  // candidate query on the pending jobs' index rather than a scan and sort of the table (best
+  // effort: autovacuum would get there later).
+  if (out.second && dialect() == Dialect::kPostgres && jobs.size() >= 500) (void)Q("ANALYZE jobs");
   return out;
 }
 
@@ -397,6 +401,14 @@ Result<Advanced> Queue::Advance(std::string_view id, int64_t now) {
     return Status::Ok();
   }));
   return out;
+}
+
+Result<bool> Queue::StageOpen(std::string_view campaign, int stage) {
+  ASSIGN_OR_RETURN(Rows rows,
+                   Q("SELECT 1 FROM jobs WHERE campaign = $1 AND stage = $2 AND state IN ('waiting', "
+                     "'pending', 'awaiting-approval', 'running') LIMIT 1",
+                     {campaign, stage}));
+  return !rows.empty();
 }
 
 Result<Advanced> Queue::AdvanceLocked(const Campaign& c, int64_t now) {
@@ -642,46 +654,80 @@ Result<std::vector<Lease>> Queue::Claim(std::string_view worker, std::string_vie
   const bool pg = dialect() == Dialect::kPostgres;
   RETURN_IF_ERROR(Transact([&]() -> Status {
     out.clear();
-    // The active campaigns, locked so that running counts stay exact until commit.
-    ASSIGN_OR_RETURN(Rows campaigns,
-                     Q("SELECT id, max_parallel, per_owner, per_repo FROM campaigns WHERE state IN " +
-                       std::string(kActiveCampaigns) + " ORDER BY id" + (pg ? " FOR UPDATE" : "")));
+    // The active campaigns. Those whose claims must count — a cap, or data jobs (one at a time)
+    // — are locked (PostgreSQL: FOR UPDATE, in id order), so that their running counts stay exact
+    // until commit; claims on the others run in parallel, SKIP LOCKED on the job rows being enough.
+    ASSIGN_OR_RETURN(
+        Rows campaigns,
+        Q("SELECT id, max_parallel, per_owner, per_repo, open_stage FROM campaigns WHERE state IN " +
+          std::string(kActiveCampaigns) + " ORDER BY id"));
     if (campaigns.empty()) return Status::Ok();
     struct Caps {
       int64_t max_parallel = 0, per_owner = 0, per_repo = 0;
+      bool counted = false;
       int64_t running = 0;
       int64_t data = 0;
       std::map<std::string, int64_t> owners, repos;
     };
     std::map<std::string, Caps> caps;
-    bool any_cap = false;
-    for (size_t r = 0; r < campaigns.size(); ++r) {
+    json active = json::array();
+    json counted = json::array();
+    auto read_caps = [&](const Rows& rows, size_t r) {
       Caps c;
-      c.max_parallel = campaigns.Int(r, 1);
-      c.per_owner = campaigns.Int(r, 2);
-      c.per_repo = campaigns.Int(r, 3);
-      any_cap = any_cap || c.max_parallel > 0 || c.per_owner > 0 || c.per_repo > 0;
-      caps.emplace(campaigns.at(r, 0), std::move(c));
+      c.max_parallel = rows.Int(r, 1);
+      c.per_owner = rows.Int(r, 2);
+      c.per_repo = rows.Int(r, 3);
+      c.counted = c.max_parallel > 0 || c.per_owner > 0 || c.per_repo > 0 || rows.Int(r, 4) <= kPublishStage;
+      return c;
+    };
+    for (size_t r = 0; r < campaigns.size(); ++r) {
+      Caps c = read_caps(campaigns, r);
+      if (c.counted) counted.push_back(campaigns.at(r, 0));
+      caps[campaigns.at(r, 0)] = std::move(c);
     }
-    int limit = max_jobs * 4 + 16;  // room for candidates a cap skips
+    if (pg && !counted.empty()) {
+      // Locked, then read again: what another transaction committed meanwhile counts.
+      ASSIGN_OR_RETURN(Rows locked, Q("SELECT id, max_parallel, per_owner, per_repo, open_stage, state FROM "
+                                      "campaigns WHERE id " +
+                                          TextsIn(dialect(), 1) + " ORDER BY id FOR UPDATE",
+                                      {counted.dump()}));
+      for (size_t r = 0; r < locked.size(); ++r) {
+        Caps c = read_caps(locked, r);
+        c.counted = true;
+        bool still_active =
+            std::string_view(kActiveCampaigns).find("'" + locked.at(r, 5) + "'") != std::string_view::npos;
+        if (still_active)
+          caps[locked.at(r, 0)] = std::move(c);
+        else
+          caps.erase(locked.at(r, 0));
+      }
+    }
+    bool any_counted = false;
+    for (const auto& [id, c] : caps) {
+      active.push_back(id);
+      any_counted = any_counted || c.counted;
+    }
+    if (active.empty()) return Status::Ok();
+    // Candidates in (stage, priority, id) order from the pending jobs' partial index; room for the
+    // ones a cap skips when a campaign is counted.
+    int limit = any_counted ? max_jobs * 4 + 16 : max_jobs;
     std::string sql =
         "SELECT id, campaign, kind, owner, repo FROM jobs WHERE state = 'pending' AND run_after_ms <= "
-        "$1 AND (grp = '' OR grp = $2) AND campaign IN (SELECT id FROM campaigns WHERE state IN " +
-        std::string(kActiveCampaigns) + ") ORDER BY stage, priority, id LIMIT $3";
+        "$1 AND (grp = '' OR grp = $2) AND campaign " +
+        TextsIn(dialect(), 4) + " ORDER BY stage, priority, id LIMIT $3";
     if (pg) sql += " FOR UPDATE SKIP LOCKED";
-    ASSIGN_OR_RETURN(Rows candidates, Q(sql, {now, group, limit}));
+    ASSIGN_OR_RETURN(Rows candidates, Q(sql, {now, group, limit, active.dump()}));
     if (candidates.empty()) return Status::Ok();
     auto is_data = [](const std::string& kind) { return kind == "partition" || kind == "publish"; };
-    bool any_data = false;
-    for (size_t r = 0; r < candidates.size(); ++r) any_data = any_data || is_data(candidates.at(r, 2));
-    if (any_cap || any_data) {
-      ASSIGN_OR_RETURN(Rows running,
-                       Q("SELECT campaign, kind, owner, repo FROM jobs WHERE state = 'running' AND "
-                         "campaign IN (SELECT id FROM campaigns WHERE state IN " +
-                         std::string(kActiveCampaigns) + ")"));
+    if (any_counted) {
+      ASSIGN_OR_RETURN(
+          Rows running,
+          Q("SELECT campaign, kind, owner, repo FROM jobs WHERE state = 'running' AND campaign " +
+                TextsIn(dialect(), 1),
+            {counted.dump()}));
       for (size_t r = 0; r < running.size(); ++r) {
         auto it = caps.find(running.at(r, 0));
-        if (it == caps.end()) continue;
+        if (it == caps.end() || !it->second.counted) continue;
         ++it->second.running;
         if (is_data(running.at(r, 1))) ++it->second.data;
         if (running.at(r, 1) == "consumer") {
@@ -698,7 +744,9 @@ Result<std::vector<Lease>> Queue::Claim(std::string_view worker, std::string_vie
       const std::string& repo = candidates.at(r, 4);
       if (c.max_parallel > 0 && c.running >= c.max_parallel) continue;
       if (is_data(candidates.at(r, 2))) {
-        if (c.data > 0) continue;  // one data job at a time: a DuckDB database has one writer
+        // Data jobs are pending only while a campaign's data stages are open, which makes it
+        // counted; one found otherwise waits for a claim that counts it.
+        if (!c.counted || c.data > 0) continue;  // one data job at a time: a DuckDB database has one writer
         ++c.data;
       }
       if (consumer && c.per_owner > 0 && !owner.empty() && c.owners[owner] >= c.per_owner) continue;
@@ -712,19 +760,24 @@ Result<std::vector<Lease>> Queue::Claim(std::string_view worker, std::string_vie
     }
     if (chosen.empty()) return Status::Ok();
     std::string ids = JsonIds(chosen);
-    ASSIGN_OR_RETURN(
-        Rows claimed,
-        Q("UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = lease_token + 1, "
-          "lease_worker = $2, lease_expires_ms = $3, updated_ms = $4 WHERE id " +
-              IdsIn(dialect(), 1) + " RETURNING " + std::string(kJobColumns),
-          {ids, worker, now + ttl.count(), now}));
-    RETURN_IF_ERROR(
-        Q("INSERT INTO attempts (" + std::string(kAttemptColumns) +
-              ") SELECT id, lease_token, lease_worker, $2, lease_expires_ms, 0, 'running', '', '' FROM "
-              "jobs WHERE id " +
-              IdsIn(dialect(), 1),
-          {ids, now})
-            .status());
+    std::string claim =
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = lease_token + 1, "
+        "lease_worker = $2, lease_expires_ms = $3, updated_ms = $4 WHERE id " +
+        IdsIn(dialect(), 1) + " RETURNING " + std::string(kJobColumns);
+    std::string attempt =
+        "INSERT INTO attempts (" + std::string(kAttemptColumns) +
+        ") SELECT id, lease_token, lease_worker, $4, lease_expires_ms, 0, 'running', '', '' FROM ";
+    Rows claimed;
+    if (pg) {  // one round trip: the lease and its attempts row
+      ASSIGN_OR_RETURN(claimed, Q("WITH claimed AS (" + claim + "), logged AS (" + attempt +
+                                      "claimed) SELECT " + std::string(kJobColumns) + " FROM claimed",
+                                  {ids, worker, now + ttl.count(), now}));
+    } else {
+      ASSIGN_OR_RETURN(claimed, Q(claim, {ids, worker, now + ttl.count(), now}));
+      RETURN_IF_ERROR(
+          Q(attempt + "jobs WHERE id " + IdsIn(dialect(), 1), {ids, worker, now + ttl.count(), now})
+              .status());
+    }
     for (size_t r = 0; r < claimed.size(); ++r) {
       ASSIGN_OR_RETURN(Job job, JobFromRow(claimed, r));
       Lease lease{std::move(job), 0, std::string(worker)};
@@ -825,19 +878,27 @@ Result<std::vector<int64_t>> Queue::CompleteMany(const std::vector<std::pair<int
                                "token FROM json_each($1)";
   RETURN_IF_ERROR(Transact([&]() -> Status {
     stale.clear();
-    ASSIGN_OR_RETURN(Rows done, Q("UPDATE jobs SET state = 'done', updated_ms = $2, finished_ms = $2, "
-                                  "lease_expires_ms = 0 WHERE state = 'running' AND (id, lease_token) IN (" +
-                                      pairs_sql + ") RETURNING id, lease_token",
-                                  {pairs.dump(), now}));
+    std::string finish =
+        "UPDATE jobs SET state = 'done', updated_ms = $2, finished_ms = $2, lease_expires_ms = 0 "
+        "WHERE state = 'running' AND (id, lease_token) IN (" +
+        pairs_sql + ") RETURNING id, lease_token";
+    std::string log =
+        "UPDATE attempts SET ended_ms = $2, outcome = 'done' WHERE ended_ms = 0 AND (job, token) IN ";
+    Rows done;
+    if (pg) {  // one round trip: the jobs and their attempts rows
+      ASSIGN_OR_RETURN(done, Q("WITH done AS (" + finish + "), logged AS (" + log +
+                                   "(SELECT id, lease_token FROM done)) SELECT id, lease_token FROM done",
+                               {pairs.dump(), now}));
+    } else {
+      ASSIGN_OR_RETURN(done, Q(finish, {pairs.dump(), now}));
+      RETURN_IF_ERROR(Q(log + "(" + pairs_sql + ")", {pairs.dump(), now}).status());
+    }
     std::set<int64_t> ok;
     for (size_t r = 0; r < done.size(); ++r) ok.insert(done.Int(r, 0));
     for (const auto& [job, token] : job_tokens) {
       if (!ok.count(job)) stale.push_back(job);
     }
-    return Q("UPDATE attempts SET ended_ms = $2, outcome = 'done' WHERE ended_ms = 0 AND (job, token) IN (" +
-                 pairs_sql + ")",
-             {pairs.dump(), now})
-        .status();
+    return Status::Ok();
   }));
   return stale;
 }

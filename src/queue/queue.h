@@ -263,6 +263,10 @@ class Queue {
   // Opens the next stage when the open ones have ended, trips the breaker, ends the campaign.
   // Idempotent; any worker or the run loop may call it.
   Result<Advanced> Advance(std::string_view id, int64_t now);
+  // Whether `stage` of a campaign still has a job that has not ended; read without a lock. A
+  // worker that finished jobs without a failure calls Advance only when this is false: with every
+  // finisher committing before it reads, the last one to end a stage always sees it ended.
+  Result<bool> StageOpen(std::string_view campaign, int stage);
   // migrating -> paused (Conflict from other states).
   Status Pause(std::string_view id, std::string_view reason, int64_t now);
   // paused -> migrating; the breaker forgets what finished before `now`.

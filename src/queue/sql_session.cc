@@ -160,6 +160,14 @@ std::string IdsIn(Dialect dialect, int n) {
   return "IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(" + p + " AS json)))";
 }
 
+std::string TextsIn(Dialect dialect, int n) {
+  std::string p = "$" + std::to_string(n);
+  if (dialect == Dialect::kSqlite) return "IN (SELECT value FROM json_each(" + p + "))";
+  // An array (an InitPlan): PostgreSQL plans `= ANY` of it as a list, so an index on the other
+  // columns stays usable, where a join against the JSON rows would be estimated from the JSON.
+  return "= ANY(ARRAY(SELECT json_array_elements_text(CAST(" + p + " AS json))))";
+}
+
 std::string JsonIds(const std::vector<int64_t>& ids) {
   std::string out = "[";
   for (size_t i = 0; i < ids.size(); ++i) {

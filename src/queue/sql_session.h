@@ -62,5 +62,7 @@ Result<std::unique_ptr<SqlSession>> OpenSession(std::string_view url);
 // "$1 IN (...)" helpers: the SQL of a list of ids passed as one JSON array parameter `$n`.
 std::string IdsIn(Dialect dialect, int n);
 std::string JsonIds(const std::vector<int64_t>& ids);
+// "$1 IN (...)" for a list of texts passed as one JSON array of strings `$n`.
+std::string TextsIn(Dialect dialect, int n);
 
 }  // namespace skein::queue

@@ -85,7 +85,8 @@ CREATE TABLE data_partitions (
     },
     {
         3,
-        "the fleet's job queue: campaigns, their jobs, every attempt (also the lease history), workers, events",
+        "the fleet's job queue: campaigns, their jobs, every attempt (also the lease history), workers, "
+        "events",
         R"sql(
 CREATE TABLE campaigns (
   id                TEXT PRIMARY KEY,
@@ -263,6 +264,16 @@ CREATE TABLE forge_requests (
   at_ms BIGINT NOT NULL
 );
 CREATE INDEX forge_requests_by_forge ON forge_requests(forge, at_ms);
+)sql",
+    },
+    {
+        5,
+        "the pending jobs in claim order, so a claim reads its batch instead of sorting every pending job",
+        R"sql(
+CREATE INDEX jobs_pending ON jobs(stage, priority, id) WHERE state = 'pending';
+)sql",
+        R"sql(
+CREATE INDEX jobs_pending ON jobs(stage, priority, id) WHERE state = 'pending';
 )sql",
     },
 };

@@ -119,15 +119,18 @@ void Worker::Slot(int index) {
     stats_.claimed += static_cast<int64_t>(leases->size());
     for (const auto& lease : *leases) Track(lease);
     std::vector<std::pair<int64_t, int64_t>> noop_done;
-    std::set<std::string> campaigns;
+    // The stages this batch touched, and the campaigns where a job did not end `done` (the
+    // breaker and the wave threshold look at those at once).
+    std::set<std::pair<std::string, int>> stages;
+    std::set<std::string> failed;
     for (const auto& lease : *leases) {
-      campaigns.insert(lease.job.campaign);
+      stages.emplace(lease.job.campaign, lease.job.stage);
       if (Stopping()) {  // claimed, not started: back to the queue without using an attempt
         if (q.Release(lease.job.id, lease.token, Now()).ok()) ++stats_.released;
         Untrack(lease.job.id);
         continue;
       }
-      RunLease(q, handler.get(), lease, noop_done);
+      if (!RunLease(q, handler.get(), lease, noop_done)) failed.insert(lease.job.campaign);
     }
     if (!noop_done.empty()) {
       Result<std::vector<int64_t>> stale = q.CompleteMany(noop_done, Now());
@@ -139,17 +142,26 @@ void Worker::Slot(int index) {
       }
       for (const auto& [job, token] : noop_done) Untrack(job);
     }
-    for (const std::string& campaign : campaigns) (void)Advance(q, campaign);
+    // Advance (which locks the campaign and counts its jobs) only when it can change something:
+    // after a failure, or when this batch may have ended a stage. The sweeper advances every
+    // campaign on its period as well.
+    std::set<std::string> advance = failed;
+    for (const auto& [campaign, stage] : stages) {
+      if (advance.count(campaign)) continue;
+      Result<bool> open = q.StageOpen(campaign, stage);
+      if (!open.ok() || !*open) advance.insert(campaign);
+    }
+    for (const std::string& campaign : advance) (void)Advance(q, campaign);
   }
   done();
 }
 
-void Worker::RunLease(queue::Queue& q, JobHandler* handler, const queue::Lease& lease,
+bool Worker::RunLease(queue::Queue& q, JobHandler* handler, const queue::Lease& lease,
                       std::vector<std::pair<int64_t, int64_t>>& noop_done) {
   const queue::Job& job = lease.job;
   if (job.kind == "noop" && job.payload == "{}") {  // nothing to run: completed with the batch
     noop_done.emplace_back(job.id, lease.token);
-    return;
+    return true;
   }
   queue::Campaign campaign;
   {
@@ -163,7 +175,7 @@ void Worker::RunLease(queue::Queue& q, JobHandler* handler, const queue::Lease& 
       (void)q.Fail(job.id, lease.token, "campaign " + job.campaign + " cannot be read", "{}", Now());
       Untrack(job.id);
       ++stats_.errors;
-      return;
+      return false;
     }
     campaign = **found;
     std::lock_guard lock(campaigns_mutex_);
@@ -187,6 +199,7 @@ void Worker::RunLease(queue::Queue& q, JobHandler* handler, const queue::Lease& 
   }
   if (recorded.code() == StatusCode::kConflict) ++stats_.stale;
   Untrack(job.id);
+  return outcome.ok() && outcome->ok;
 }
 
 void Worker::Heartbeat() {

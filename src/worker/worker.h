@@ -99,7 +99,9 @@ class Worker {
   void Slot(int index);
   void Heartbeat();
   void Sweeper();
-  void RunLease(queue::Queue& q, JobHandler* handler, const queue::Lease& lease,
+  // Runs one claimed job and records its outcome; true when it ended `done` (noop jobs of the
+  // batch: when queued for CompleteMany).
+  bool RunLease(queue::Queue& q, JobHandler* handler, const queue::Lease& lease,
                 std::vector<std::pair<int64_t, int64_t>>& noop_done);
   int64_t Now();
   void Track(const queue::Lease& lease);

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "queue/sql_session.h"
 #include "tests/store/store_test_databases.h"
 
 namespace skein::queue {
@@ -269,6 +270,56 @@ TEST_P(QueueTest, CapsLimitRunningJobsPerCampaignAndPerRepository) {
   auto next = Claim(10, 2100);
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(next[0].job.target, "b");
+}
+
+TEST_P(QueueTest, OneClaimServesSeveralCampaignsEachUnderItsOwnCaps) {
+  CampaignSpec capped = Spec("c1");
+  capped.policy.max_parallel = 1;
+  Create(capped, {Consumer("a", 1), Consumer("b", 1)});
+  Create(Spec("c2"), {Consumer("x", 1), Consumer("y", 1), Consumer("z", 1)});
+  auto leases = Claim(10, 2000);
+  std::map<std::string, int> per_campaign;
+  for (const auto& l : leases) ++per_campaign[l.job.campaign];
+  EXPECT_EQ(per_campaign["c1"], 1) << "c1 runs one job at a time";
+  EXPECT_EQ(per_campaign["c2"], 3) << "c2 has no cap";
+  EXPECT_TRUE(Claim(10, 2000).empty());
+}
+
+TEST_P(QueueTest, AStageIsOpenUntilItsLastJobEnds) {
+  Create(Spec(), {Consumer("a", 1), Consumer("b", 1), Consumer("c", 2)});
+  auto open = q_->StageOpen("c1", StageOfWave(1));
+  ASSERT_TRUE(open.ok()) << open.status().message();
+  EXPECT_TRUE(*open) << "pending jobs";
+  auto leases = Claim(10, 2000);
+  ASSERT_EQ(leases.size(), 2u);
+  ASSERT_TRUE(q_->Complete(leases[0].job.id, leases[0].token, true, "", "{}", "{}", 2100).ok());
+  EXPECT_TRUE(*q_->StageOpen("c1", StageOfWave(1))) << "one job still running";
+  ASSERT_TRUE(q_->Complete(leases[1].job.id, leases[1].token, false, "", "{}", "{}", 2200).ok());
+  EXPECT_FALSE(*q_->StageOpen("c1", StageOfWave(1))) << "done and failed have both ended";
+  EXPECT_TRUE(*q_->StageOpen("c1", StageOfWave(2))) << "wave 2 is waiting";
+}
+
+// A campaign without caps or open data stages is claimed without locking its row: a claim does
+// not wait for a transaction that holds it (an Advance, a Pause) — claims run in parallel.
+TEST_P(QueueTest, AClaimOnAnUncappedCampaignDoesNotWaitForItsLock) {
+  if (GetParam() == "sqlite") GTEST_SKIP() << "SQLite has one writer: its claims are serialised by design";
+  Create(Spec(), {Consumer("a", 1)});
+  auto holder = OpenSession(db_->url());
+  ASSERT_TRUE(holder.ok()) << holder.status().message();
+  ASSERT_TRUE((*holder)->Begin().ok());
+  ASSERT_TRUE((*holder)->Query("SELECT id FROM campaigns WHERE id = $1 FOR UPDATE", {"c1"}).ok());
+  std::atomic<bool> claimed{false};
+  std::thread claimer([&] {
+    auto q = Open();
+    if (!q) return;
+    auto leases = q->Claim("w1", "", 1, kTtl, 2000);
+    if (leases.ok() && leases->size() == 1) claimed = true;
+  });
+  for (int i = 0; i < 200 && !claimed; ++i) std::this_thread::sleep_for(milliseconds(25));
+  bool in_time = claimed.load();
+  (*holder)->Rollback();  // lets an old-style claim finish either way
+  claimer.join();
+  EXPECT_TRUE(in_time) << "the claim waited for the campaign's row lock";
 }
 
 TEST_P(QueueTest, ApprovalGatesHoldJobsUntilApproved) {
