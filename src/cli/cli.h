@@ -43,6 +43,8 @@ std::unique_ptr<Store> OpenStoreOrFail(const GlobalOptions& global);
 const Entity& RequireDataset(const Migration& m, const CatalogGraph& graph);
 // The from-dataset's schema after checking the manifest against it, or Fail().
 Schema CheckAgainstData(const Migration& m, const Entity& dataset);
+// "-" for an empty field in a table.
+inline std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
 // Pretty-prints JSON to stdout with a final newline.
 void PrintJson(const nlohmann::json& json);
 

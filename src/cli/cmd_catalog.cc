@@ -42,8 +42,6 @@ void PrintTable(const std::vector<std::string>& header, const std::vector<std::v
   for (const auto& row : rows) print(row);
 }
 
-std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
-
 // Prints each problem on its own line (no prefix, so editors can jump to file:line:col), then
 // ends the command with the status's exit code.
 [[noreturn]] void FailWithProblems(const Status& status, const std::string& what) {

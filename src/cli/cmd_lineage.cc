@@ -21,8 +21,6 @@ struct LineageOptions {
   bool dot = false;
 };
 
-std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
-
 // What a dataset is called in output: its id, else its ref.
 std::string DatasetName(const Lineage& lineage) {
   return lineage.dataset_id.empty() ? lineage.dataset.Key() : lineage.dataset_id;

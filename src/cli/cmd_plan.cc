@@ -29,7 +29,6 @@ struct PlanOptions {
   std::string schema_from = "catalog";
 };
 
-std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
 std::string Count(size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }

@@ -5,7 +5,7 @@
 namespace skein {
 namespace {
 
-RewriteSpec Spec() {
+RewriteSpec ConfigSpec() {
   RewriteSpec spec;
   spec.from_table = "core.user_profile_v1";
   spec.to_table = "core.user_profile_v2";
@@ -16,7 +16,7 @@ RewriteSpec Spec() {
 }
 
 std::string Config(std::string_view path, std::string_view text) {
-  return RewriteFile(path, text, Spec(), {}).text;
+  return RewriteFile(path, text, ConfigSpec(), {}).text;
 }
 
 TEST(ConfigRewriter, YamlValuesInEveryQuotingButNotKeys) {
@@ -42,7 +42,7 @@ TEST(ConfigRewriter, TomlValuesNotKeysOrHeaders) {
 }
 
 TEST(ConfigRewriter, ColumnListsAreReportedNotEdited) {
-  RewriteResult r = RewriteFile("a.yml", "t: core.user_profile_v1\ncolumns: [user_id]\n", Spec(), {});
+  RewriteResult r = RewriteFile("a.yml", "t: core.user_profile_v1\ncolumns: [user_id]\n", ConfigSpec(), {});
   EXPECT_EQ(r.text, "t: core.user_profile_v2\ncolumns: [user_id]\n");
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].line, 2);
@@ -50,7 +50,7 @@ TEST(ConfigRewriter, ColumnListsAreReportedNotEdited) {
 }
 
 TEST(ConfigRewriter, UnparseableYamlIsAFindingNotACrash) {
-  RewriteResult r = RewriteFile("a.yml", "t: [core.user_profile_v1\n", Spec(), {});
+  RewriteResult r = RewriteFile("a.yml", "t: [core.user_profile_v1\n", ConfigSpec(), {});
   EXPECT_FALSE(r.changed());
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_NE(r.findings[0].reason.find("YAML does not parse"), std::string::npos);

@@ -232,10 +232,9 @@ TEST_P(Corpus, Case) {
   for (const auto& e : result.edits)
     invertible &= e.why.rfind("column rename", 0) == 0 || e.why == "table rename";
   for (const auto& f : result.findings) {
-    invertible &= f.reason.find("dropped") == std::string::npos &&
-                  f.reason.find("retyped") == std::string::npos &&
-                  f.reason.find("reverse") == std::string::npos &&
-                  f.reason.find("SELECT *") == std::string::npos;
+    invertible &=
+        f.reason.find("dropped") == std::string::npos && f.reason.find("retyped") == std::string::npos &&
+        f.reason.find("reverse") == std::string::npos && f.reason.find("SELECT *") == std::string::npos;
   }
   if (invertible && result.changed()) {
     RewriteResult back = Rewrite(path, result.text, spec.Inverse(), options);

@@ -5,7 +5,7 @@
 namespace skein {
 namespace {
 
-RewriteSpec Spec() {
+RewriteSpec DbtSpec() {
   RewriteSpec spec;
   spec.from_table = "core.user_profile_v1";
   spec.to_table = "core.user_profile_v2";
@@ -18,7 +18,7 @@ const char* kHead = "version: 2\nsources:\n  - name: core\n    tables:\n";
 TEST(DbtYamlRewriter, RenamesTheTableNameAndItsColumnEntries) {
   std::string in =
       std::string(kHead) + "      - name: user_profile_v1\n        columns:\n          - name: \"user_id\"\n";
-  RewriteResult r = RewriteFile("models/sources.yml", in, Spec(), {});
+  RewriteResult r = RewriteFile("models/sources.yml", in, DbtSpec(), {});
   EXPECT_EQ(r.text,
             std::string(kHead) +
                 "      - name: user_profile_v2\n        columns:\n          - name: \"account_id\"\n");
@@ -28,14 +28,14 @@ TEST(DbtYamlRewriter, RenamesTheTableNameAndItsColumnEntries) {
 
 TEST(DbtYamlRewriter, AnIdentifierIsUpdatedAndTheNameKept) {
   std::string in = std::string(kHead) + "      - name: profiles\n        identifier: user_profile_v1\n";
-  EXPECT_EQ(RewriteFile("models/sources.yml", in, Spec(), {}).text,
+  EXPECT_EQ(RewriteFile("models/sources.yml", in, DbtSpec(), {}).text,
             std::string(kHead) + "      - name: profiles\n        identifier: user_profile_v2\n");
 }
 
 TEST(DbtYamlRewriter, ADroppedColumnEntryIsReportedAndKept) {
   std::string in = std::string(kHead) +
                    "      - name: user_profile_v1\n        columns:\n          - name: legacy_segment\n";
-  RewriteResult r = RewriteFile("models/sources.yml", in, Spec(), {});
+  RewriteResult r = RewriteFile("models/sources.yml", in, DbtSpec(), {});
   EXPECT_NE(r.text.find("- name: legacy_segment"), std::string::npos);
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].line, 7);
@@ -45,7 +45,7 @@ TEST(DbtYamlRewriter, OtherSourcesAndModelsAreLeftAlone) {
   std::string in =
       "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: user_profile_v1\n"
       "models:\n  - name: user_profile_v1\n";
-  EXPECT_EQ(RewriteFile("models/sources.yml", in, Spec(), {}).text, in);
+  EXPECT_EQ(RewriteFile("models/sources.yml", in, DbtSpec(), {}).text, in);
 }
 
 }  // namespace

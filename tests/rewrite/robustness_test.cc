@@ -14,7 +14,7 @@
 namespace skein {
 namespace {
 
-RewriteSpec Spec() {
+RewriteSpec RobustnessSpec() {
   RewriteSpec spec;
   spec.from_table = "core.user_profile_v1";
   spec.to_table = "core.user_profile_v2";
@@ -30,7 +30,7 @@ RewriteResult Rewrite(std::string_view path, std::string_view text,
                       sql::Dialect dialect = sql::Dialect::kAnsi) {
   RewriteOptions options;
   options.dialect = dialect;
-  return RewriteFile(path, text, Spec(), options);
+  return RewriteFile(path, text, RobustnessSpec(), options);
 }
 
 // The contract every result keeps, whatever the input.

@@ -30,7 +30,7 @@ Schema V1() {
                  {"legacy_segment", "VARCHAR"}}};
 }
 
-RewriteSpec Spec() {
+RewriteSpec ExampleSpec() {
   auto migration = ParseMigration(kManifest, "m.yaml");
   EXPECT_TRUE(migration.ok()) << migration.status().message();
   auto spec = RewriteSpec::FromMigration(*migration, V1());
@@ -39,7 +39,7 @@ RewriteSpec Spec() {
 }
 
 TEST(RewriteSpec, ListsRenamesRetypesAndDropsButNotIdentityOps) {
-  RewriteSpec spec = Spec();
+  RewriteSpec spec = ExampleSpec();
   EXPECT_EQ(spec.from_table, "core.user_profile_v1");
   EXPECT_EQ(spec.to_table, "core.user_profile_v2");
   ASSERT_EQ(spec.columns.size(), 4u);  // email: same type spelled in lower case is no retype
@@ -54,7 +54,7 @@ TEST(RewriteSpec, ListsRenamesRetypesAndDropsButNotIdentityOps) {
 }
 
 TEST(RewriteSpec, CarriesBothColumnLists) {
-  RewriteSpec spec = Spec();
+  RewriteSpec spec = ExampleSpec();
   EXPECT_EQ(spec.from_columns,
             (std::vector<std::string>{"user_id", "email", "signup_ts", "is_premium", "legacy_segment"}));
   EXPECT_EQ(spec.to_columns,
@@ -62,7 +62,7 @@ TEST(RewriteSpec, CarriesBothColumnLists) {
 }
 
 TEST(RewriteSpec, InverseKeepsOnlyRenamesReversed) {
-  RewriteSpec inverse = Spec().Inverse();
+  RewriteSpec inverse = ExampleSpec().Inverse();
   EXPECT_EQ(inverse.from_table, "core.user_profile_v2");
   EXPECT_EQ(inverse.to_table, "core.user_profile_v1");
   ASSERT_EQ(inverse.columns.size(), 2u);
@@ -71,11 +71,11 @@ TEST(RewriteSpec, InverseKeepsOnlyRenamesReversed) {
   EXPECT_EQ(inverse.columns[1].from, "signup_at");
   EXPECT_EQ(inverse.columns[1].reverse, "");
   EXPECT_FALSE(inverse.columns[1].retyped);
-  EXPECT_EQ(inverse.from_columns, Spec().to_columns);
+  EXPECT_EQ(inverse.from_columns, ExampleSpec().to_columns);
 }
 
 TEST(RewriteSpec, FindChangeIgnoresCase) {
-  RewriteSpec spec = Spec();
+  RewriteSpec spec = ExampleSpec();
   ASSERT_NE(spec.FindChange("USER_ID"), nullptr);
   EXPECT_EQ(spec.FindChange("User_Id")->to, "account_id");
   EXPECT_EQ(spec.FindChange("email"), nullptr);

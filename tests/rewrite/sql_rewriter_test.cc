@@ -8,7 +8,7 @@
 namespace skein {
 namespace {
 
-RewriteSpec Spec() {
+RewriteSpec SqlSpec() {
   RewriteSpec spec;
   spec.from_table = "core.user_profile_v1";
   spec.to_table = "core.user_profile_v2";
@@ -20,7 +20,9 @@ RewriteSpec Spec() {
   return spec;
 }
 
-RewriteResult Rw(std::string_view sql, const RewriteSpec& spec = Spec()) { return RewriteSql(sql, spec, {}); }
+RewriteResult Rw(std::string_view sql, const RewriteSpec& spec = SqlSpec()) {
+  return RewriteSql(sql, spec, {});
+}
 
 TEST(RewriteSql, RenamesTableAndColumnKeepingOutputName) {
   RewriteResult r = Rw("SELECT p.user_id FROM core.user_profile_v1 p");
@@ -44,7 +46,7 @@ TEST(RewriteSql, ReportsDroppedColumnWithLineAndColumn) {
 }
 
 TEST(RewriteSql, IdempotentAndInverse) {
-  RewriteSpec spec = Spec();
+  RewriteSpec spec = SqlSpec();
   spec.columns.resize(1);
   std::string input = "SELECT user_id, email FROM core.user_profile_v1 WHERE user_id > 3";
   RewriteResult once = Rw(input, spec);
@@ -72,7 +74,7 @@ TEST(RewriteSql, LeavesUnterminatedRegionAndReportsIt) {
 }
 
 TEST(RewriteSql, DoesNotReadV2NamesAsV1Names) {
-  RewriteSpec spec = Spec();
+  RewriteSpec spec = SqlSpec();
   spec.columns = {{"email", "contact_email", "", false}, {"user_id", "email", "", false}};
   EXPECT_EQ(Rw("SELECT email, user_id FROM core.user_profile_v1", spec).text,
             "SELECT contact_email AS email, email AS user_id FROM core.user_profile_v2");
