@@ -38,10 +38,12 @@
 // Claiming. A claim takes up to N pending jobs whose time has come, of campaigns that are
 // migrating (not planned, paused, cancelled, rolled back or ended), routed to the worker's group
 // or to none, in order of stage, priority and id, keeping each campaign's caps: running jobs per
-// campaign (max_parallel), per owner and per repository (consumer jobs). PostgreSQL: the active
-// campaigns' rows are locked (FOR UPDATE) so that concurrent claimers count running jobs
-// exactly, and candidates are taken FOR UPDATE SKIP LOCKED; SQLite: its single writer. Data
-// jobs (kinds "partition" and "publish") of one campaign run one at a time.
+// campaign (max_parallel), per owner and per repository (consumer jobs). PostgreSQL: the rows of
+// the active campaigns that have a cap or an open data stage are locked (FOR UPDATE) so that
+// concurrent claimers count their running jobs exactly; other campaigns are claimed without
+// that lock, in parallel; candidates are taken FOR UPDATE SKIP LOCKED from the pending jobs'
+// index in claim order. SQLite: its single writer. Data jobs (kinds "partition" and "publish")
+// of one campaign run one at a time.
 //
 // Time: every call takes `now` (epoch milliseconds from the caller's Clock), so tests run on a
 // manual clock. Workers on many machines need synchronised clocks (NTP); a skew adds to the
