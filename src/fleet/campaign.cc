@@ -131,6 +131,10 @@ Result<std::unique_ptr<CampaignContext>> LoadCampaignContext(const queue::Campai
   if (!schema.ok())
     return schema.status().WithContext("campaign " + campaign.id + ": the schema of " + c->migration.from);
   c->v1_schema = std::move(schema).value();
+  if (Result<DatasetLocation> v1 = DatasetLocation::Parse(dataset->Location()); v1.ok()) {
+    Anchor(*v1, c->workdir);
+    c->v1_location = *v1;
+  }
   if (Result<dataset::Locations> l = ResolveLocations(c->migration, *c->graph); l.ok()) {
     Anchor(l->v1, c->workdir);
     Anchor(l->v2, c->workdir);
@@ -282,7 +286,7 @@ Result<JobOutcome> JobRunner::RunConsumer(const CampaignContext& c, const queue:
   options.workspaces = options_.workspaces;
   options.evidence_root = options_.evidence_root;
   options.remote = RemoteOf(*consumer, repo);
-  if (c.locations) options.v1_location = c.locations->v1;
+  options.v1_location = c.v1_location;  // even when v2 has no location yet (data.materialize: false)
   if (options_.log)
     options.progress = [&](const std::string& line) { options_.log(job.target + ": " + line); };
   options.fence = fence;

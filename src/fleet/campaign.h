@@ -59,6 +59,9 @@ struct CampaignContext {
   std::unique_ptr<CatalogGraph> graph;
   Schema v1_schema;
   std::optional<dataset::Locations> locations;  // when both datasets have a location
+  // v1's own location, when it has one, whether or not v2 has: the equivalence verifier samples
+  // real v1 rows from it, as `skein migrate-consumer` does.
+  std::optional<DatasetLocation> v1_location;
   std::filesystem::path workdir;
 };
 Result<std::unique_ptr<CampaignContext>> LoadCampaignContext(const queue::Campaign& campaign, Store& store);

@@ -95,8 +95,9 @@ vcs::ForgeKind ChooseForge(const Migration& m, const Entity& consumer) {
 std::string RemoteOf(const Entity& consumer, const fs::path& repo) {
   std::string remote = consumer.Annotation("skein.dev/remote");
   if (!remote.empty()) return remote;
-  Result<std::string> origin = vcs::Git(repo, {"remote", "get-url", "origin"});
-  return origin.ok() ? std::string(Trim(*origin)) : "";
+  // In process: `git remote get-url origin` would cost a process per job.
+  Result<std::string> origin = vcs::RemoteUrl(repo, "origin");
+  return origin.ok() ? *origin : "";
 }
 
 Result<std::unique_ptr<vcs::Forge>> MakeConsumerForge(const Migration& m, const Entity& consumer,

@@ -2,6 +2,7 @@
 
 #include "base/subprocess.h"
 #include "base/text.h"
+#include "vcs/libgit.h"
 
 #include <string_view>
 
@@ -47,6 +48,8 @@ Result<std::string> Git(const std::filesystem::path& repo, const std::vector<std
   }
   if (r->exit_code != 0) {
     std::string err = TrimmedLine(r->err.empty() ? r->out : r->err);
+    // push --porcelain says on stdout why each ref failed ("[rejected] (stale info)").
+    if (!r->err.empty() && !Trim(r->out).empty()) err += "; " + TrimmedLine(r->out);
     return Status::IoError("git " + (args.empty() ? std::string() : args[0]) + " in " + repo.string() +
                            " failed: " + err);
   }
@@ -89,6 +92,21 @@ Status PushBranch(const std::filesystem::path& repo, std::string_view remote, st
   if (!IsValidBranchName(branch))
     return Status::InvalidInput("'" + std::string(branch) + "' is not a valid branch name");
   std::string target = "refs/heads/" + std::string(branch);
+  auto moved = [&](const std::string& message) {
+    return Status::Conflict("branch " + std::string(branch) + " on " + std::string(remote) +
+                            " moved since skein last pushed it; " + message);
+  };
+  if (expected_old != nullptr) {
+    if (std::optional<std::filesystem::path> local = libgit::InProcessRemote(remote)) {
+      Result<std::string> commit = libgit::ResolveCommit(repo, local_ref);
+      Result<bool> pushed =
+          commit.ok() ? libgit::PushWithLease(repo, *local, *commit, branch, *expected_old) : commit.status();
+      if (pushed.ok() && *pushed) return Status::Ok();
+      if (!pushed.ok() && pushed.status().code() == StatusCode::kConflict)
+        return moved(pushed.status().message());
+      // Not the simple case, or libgit2 could not: git pushes, or says why.
+    }
+  }
   std::vector<std::string> args = {"push", "--quiet", "--porcelain"};
   if (expected_old != nullptr) {
     args.push_back("--force-with-lease=" + target + ":" + *expected_old);
@@ -100,21 +118,44 @@ Status PushBranch(const std::filesystem::path& repo, std::string_view remote, st
   Result<std::string> out = Git(repo, args);
   if (!out.ok()) {
     if (Contains(out.status().message(), "stale info") || Contains(out.status().message(), "rejected"))
-      return Status::Conflict("branch " + std::string(branch) + " on " + std::string(remote) +
-                              " moved since skein last pushed it; " + out.status().message());
+      return moved(out.status().message());
     return out.status();
   }
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> RemoteRefCommits(const std::filesystem::path& repo, std::string_view remote,
+                                                  const std::vector<std::string>& refs) {
+  if (std::optional<std::filesystem::path> local = libgit::InProcessRemote(remote)) {
+    Result<std::vector<std::string>> commits = libgit::RefCommits(*local, refs);
+    if (commits.ok()) return commits;
+    // libgit2 could not read them: git says why, in its words.
+  }
+  std::vector<std::string> args = {"ls-remote", std::string(remote)};
+  args.insert(args.end(), refs.begin(), refs.end());
+  ASSIGN_OR_RETURN(std::string out, Git(repo, args));
+  std::vector<std::string> commits(refs.size());
+  // ls-remote matches patterns by their tail; only the exact ref counts.
+  for (const std::string& line : Split(out, '\n')) {
+    size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    std::string_view name = std::string_view(line).substr(tab + 1);
+    for (size_t i = 0; i < refs.size(); ++i) {
+      if (name == refs[i] && commits[i].empty()) commits[i] = line.substr(0, tab);
+    }
+  }
+  return commits;
+}
+
 Result<std::string> RemoteBranchCommit(const std::filesystem::path& repo, std::string_view remote,
                                        std::string_view branch) {
-  Result<std::string> out =
-      Git(repo, {"ls-remote", "--heads", std::string(remote), "refs/heads/" + std::string(branch)});
-  if (!out.ok()) return out.status();
-  std::string line = TrimmedLine(*out);
-  if (line.empty()) return std::string();
-  return line.substr(0, line.find_first_of(" \t"));
+  ASSIGN_OR_RETURN(std::vector<std::string> commits,
+                   RemoteRefCommits(repo, remote, {"refs/heads/" + std::string(branch)}));
+  return commits[0];
+}
+
+Result<std::string> RemoteUrl(const std::filesystem::path& repo, const std::string& name) {
+  return libgit::RemoteUrl(repo, name);
 }
 
 Status DeleteRemoteBranch(const std::filesystem::path& repo, std::string_view remote,

@@ -6,7 +6,11 @@
 // prompts, and has a time limit.
 //
 // A workspace's local questions (what changed, its diff, its commit) go through libgit2 instead
-// (vcs/libgit.h, internal), with the same no-user-configuration rule.
+// (vcs/libgit.h, internal), with the same no-user-configuration rule; so do the reads of, and a
+// consumer job's push with lease to, a remote that is a plain repository on this machine (an
+// absolute path or a file:/// URL with no hooks and no settings of what receive-pack does:
+// libgit::InProcessRemote), where git would start processes to read the same refs and copy the
+// same objects. Any other remote goes through git.
 //
 // Thread-safety: free functions; two calls on one repository must not overlap.
 #pragma once
@@ -47,9 +51,18 @@ bool IsValidBranchName(std::string_view name);
 Status PushBranch(const std::filesystem::path& repo, std::string_view remote, std::string_view local_ref,
                   std::string_view branch, bool force, const std::string* expected_old = nullptr);
 
+// The commits `refs` (full ref names) have on `remote`, in order, "" for a ref it does not have:
+// one `git ls-remote`, or in process for a repository on this machine.
+Result<std::vector<std::string>> RemoteRefCommits(const std::filesystem::path& repo, std::string_view remote,
+                                                  const std::vector<std::string>& refs);
+
 // The commit refs/heads/`branch` has on `remote`, or "" when it has no such branch.
 Result<std::string> RemoteBranchCommit(const std::filesystem::path& repo, std::string_view remote,
                                        std::string_view branch);
+
+// The URL of `repo`'s remote `name`, as `git remote get-url NAME` prints it; NotFound when it has
+// no such remote. Read in process (libgit2): no git command.
+Result<std::string> RemoteUrl(const std::filesystem::path& repo, const std::string& name);
 
 // Deletes refs/heads/`branch` on `remote`; Ok when it did not exist.
 Status DeleteRemoteBranch(const std::filesystem::path& repo, std::string_view remote,

@@ -6,28 +6,24 @@
 // refs/heads and refs/tags, so clones and ordinary fetches never see it. Close deletes the
 // branch and the marker; Sync reports "closed" when the branch is gone but the marker remains
 // (deleted by someone else: merged or abandoned, the remote alone cannot say which).
+//
+// Cost: OpenOrUpdate reads both refs with one ls-remote and, the first time, pushes the marker
+// (fetching the commit first only when the local repository lacks it). When the remote is a
+// plain repository on this machine (libgit::InProcessRemote: no hooks, no settings of what
+// upload-pack or receive-pack do), the reads and the marker's creation happen in process, with no
+// git command; a marker someone else made in between is then "already open" (created false),
+// never a second request.
 #include <mutex>
 
 #include "base/text.h"
 #include "vcs/forge.h"
 #include "vcs/git.h"
+#include "vcs/libgit.h"
 
 namespace skein::vcs {
 namespace {
 
 constexpr std::string_view kMarkerPrefix = "refs/skein/requests/";
-
-// The commit `ref` (a full ref name) has on `remote`, or "" when it has none.
-Result<std::string> RemoteRefCommit(const std::filesystem::path& repo, const std::string& remote,
-                                    const std::string& ref) {
-  ASSIGN_OR_RETURN(std::string out, Git(repo, {"ls-remote", remote, ref}));
-  // ls-remote matches patterns by their tail; only the exact ref counts.
-  for (const std::string& line : Split(out, '\n')) {
-    size_t tab = line.find('\t');
-    if (tab != std::string::npos && line.substr(tab + 1) == ref) return line.substr(0, tab);
-  }
-  return std::string();
-}
 
 class GitForge : public Forge {
  public:
@@ -39,18 +35,16 @@ class GitForge : public Forge {
   Result<ChangeRequest> OpenOrUpdate(const ChangeRequestSpec& spec) override {
     std::lock_guard lock(mutex_);
     RETURN_IF_ERROR(CheckBranch(spec.branch));
-    ASSIGN_OR_RETURN(std::string head, RemoteBranchCommit(repo_, remote_, spec.branch));
+    std::string marker = std::string(kMarkerPrefix) + spec.branch;
+    ASSIGN_OR_RETURN(std::vector<std::string> commits,
+                     RemoteRefCommits(repo_, remote_, {"refs/heads/" + spec.branch, marker}));
+    const std::string& head = commits[0];
     if (head.empty())
       return Status::NotFound("git forge: branch " + spec.branch + " is not on " + remote_ +
                               "; push it before opening the request");
-    std::string marker = std::string(kMarkerPrefix) + spec.branch;
-    ASSIGN_OR_RETURN(std::string marked, RemoteRefCommit(repo_, remote_, marker));
-    bool created = marked.empty();
+    bool created = commits[1].empty();
     if (created) {
-      // Push needs the commit locally; the caller may have pushed from another clone.
-      RETURN_IF_ERROR(
-          Git(repo_, {"fetch", "--quiet", "--no-tags", remote_, "refs/heads/" + spec.branch}).status());
-      RETURN_IF_ERROR(Git(repo_, {"push", "--quiet", remote_, head + ":" + marker}).status());
+      ASSIGN_OR_RETURN(created, CreateMarker(marker, head));
     }
     return Request(spec.branch, "open", created);
   }
@@ -66,11 +60,11 @@ class GitForge : public Forge {
   Result<ChangeRequest> Sync(const std::string&, const std::string& branch) override {
     std::lock_guard lock(mutex_);
     RETURN_IF_ERROR(CheckBranch(branch));
-    ASSIGN_OR_RETURN(std::string head, RemoteBranchCommit(repo_, remote_, branch));
-    if (!head.empty()) return Request(branch, "open", false);
-    ASSIGN_OR_RETURN(std::string marked,
-                     RemoteRefCommit(repo_, remote_, std::string(kMarkerPrefix) + branch));
-    if (!marked.empty()) return Request(branch, "closed", false);
+    ASSIGN_OR_RETURN(
+        std::vector<std::string> commits,
+        RemoteRefCommits(repo_, remote_, {"refs/heads/" + branch, std::string(kMarkerPrefix) + branch}));
+    if (!commits[0].empty()) return Request(branch, "open", false);
+    if (!commits[1].empty()) return Request(branch, "closed", false);
     return Status::NotFound("git forge: no branch " + branch + " on " + remote_);
   }
 
@@ -79,8 +73,8 @@ class GitForge : public Forge {
     RETURN_IF_ERROR(CheckBranch(branch));
     RETURN_IF_ERROR(DeleteRemoteBranch(repo_, remote_, branch));
     std::string marker = std::string(kMarkerPrefix) + branch;
-    ASSIGN_OR_RETURN(std::string marked, RemoteRefCommit(repo_, remote_, marker));
-    if (marked.empty()) return Status::Ok();
+    ASSIGN_OR_RETURN(std::vector<std::string> marked, RemoteRefCommits(repo_, remote_, {marker}));
+    if (marked[0].empty()) return Status::Ok();
     return Git(repo_, {"push", "--quiet", remote_, "--delete", marker}).status();
   }
 
@@ -89,6 +83,30 @@ class GitForge : public Forge {
     if (!IsValidBranchName(branch))
       return Status::InvalidInput("git forge: '" + branch + "' is not a valid branch name");
     return Status::Ok();
+  }
+
+  // Writes the marker at `head`: true when this call made it, false when it appeared meanwhile.
+  Result<bool> CreateMarker(const std::string& marker, const std::string& head) {
+    if (std::optional<std::filesystem::path> local = libgit::InProcessRemote(remote_)) {
+      Result<bool> made = libgit::CreateRefIfMissing(*local, marker, head, "skein: change request opened");
+      if (made.ok()) return made;
+      // libgit2 could not write it: git pushes it, or says why.
+    }
+    // Push needs the commit here; the caller may have pushed from another clone. A commit that is
+    // here may still lack what it needs (an interrupted fetch): on a failed push, fetch and retry.
+    bool fetched = !libgit::HasObject(repo_, head);
+    if (fetched) RETURN_IF_ERROR(FetchBranch(marker.substr(kMarkerPrefix.size())));
+    Status pushed = Git(repo_, {"push", "--quiet", remote_, head + ":" + marker}).status();
+    if (!pushed.ok() && !fetched) {
+      RETURN_IF_ERROR(FetchBranch(marker.substr(kMarkerPrefix.size())));
+      pushed = Git(repo_, {"push", "--quiet", remote_, head + ":" + marker}).status();
+    }
+    RETURN_IF_ERROR(pushed);
+    return true;
+  }
+
+  Status FetchBranch(const std::string& branch) {
+    return Git(repo_, {"fetch", "--quiet", "--no-tags", remote_, "refs/heads/" + branch}).status();
   }
 
   ChangeRequest Request(const std::string& branch, std::string state, bool created) const {

@@ -52,13 +52,20 @@ Result<Workspace> CreateWorkspace(const fs::path& source, const fs::path& root, 
   w.base_branch = branch.ok() ? *branch : "";
   fs::create_directories(w.home, ec);
   fs::create_directories(w.log, ec);
-  Result<std::string> cloned =
-      // --no-hardlinks: a copy of the object files, not links to the source's, so nothing done in
-      // the workspace can reach the source repository; cheaper than --no-local's repacking.
-      // No automatic gc or maintenance: a workspace lives for one job.
-      Git(w.job, {"clone", "--quiet", "--local", "--no-hardlinks", "--no-checkout", "--config", "gc.auto=0",
-                  "--config", "maintenance.auto=false", w.source.string(), w.repo.string()});
-  Status checked_out = cloned.ok() ? libgit::CheckoutDetached(w.repo, w.base_commit) : cloned.status();
+  // In process (libgit2), as the git command below would: three processes fewer per job. What
+  // libgit2 cannot clone (a shallow source, say), git does.
+  Status cloned = libgit::CloneLocal(w.source, w.repo);
+  if (!cloned.ok()) {
+    fs::remove_all(w.repo, ec);
+    cloned =
+        // --no-hardlinks: a copy of the object files, not links to the source's, so nothing done in
+        // the workspace can reach the source repository; cheaper than --no-local's repacking.
+        // No automatic gc or maintenance: a workspace lives for one job.
+        Git(w.job, {"clone", "--quiet", "--local", "--no-hardlinks", "--no-checkout", "--config", "gc.auto=0",
+                    "--config", "maintenance.auto=false", w.source.string(), w.repo.string()})
+            .status();
+  }
+  Status checked_out = cloned.ok() ? libgit::CheckoutDetached(w.repo, w.base_commit) : cloned;
   if (!checked_out.ok()) {
     fs::remove_all(w.job, ec);
     return checked_out;

@@ -9,6 +9,7 @@
 // beyond source/ref/config) is not applicable, with the reason; never a pass.
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "base/text.h"
 #include "data/engine.h"
@@ -226,10 +227,25 @@ std::string Plural(size_t n, const char* one, const char* many) {
 }
 
 // One in-memory DuckDB per thread, kept for the thread's life: opening one costs about a fifth of
-// a check, and a worker checks many consumers. Each check drops its sample tables; an engine a
-// check failed in is dropped. One DuckDB thread: samples are small, and waking worker threads
-// costs more than they save (docs/benchmarks.md); jobs run side by side on the cores instead.
+// a check, and a worker checks many consumers. One DuckDB thread: samples are small, and waking
+// worker threads costs more than they save (docs/benchmarks.md); jobs run side by side on the
+// cores instead.
+//
+// The engine keeps its samples for the next check when SampleTablesKey says they would be made
+// the same (a campaign checks every consumer of one migration on the same samples, and making
+// them is most of a check), and when their content is still what was made (a checksum of both
+// tables: no query of a consumer can leave them changed for the next). Other samples, or inputs
+// that cannot be vouched for, are made afresh. Samples to keep are made in a fresh engine, so
+// that nothing an earlier check left in it (an ATTACHed file, an Avro copy: data/engine.h says
+// later changes to those files are not seen) goes into them. An engine a check failed in is
+// dropped with its samples.
+struct KeptSamples {
+  std::string key;
+  SampleTables tables;
+  std::string checksum;
+};
 thread_local std::unique_ptr<SqlEngine> thread_engine;
+thread_local std::optional<KeptSamples> thread_samples;
 
 Result<SqlEngine*> ThreadEngine() {
   if (!thread_engine) {
@@ -240,7 +256,50 @@ Result<SqlEngine*> ThreadEngine() {
   return thread_engine.get();
 }
 
-void DropThreadEngine() { thread_engine.reset(); }
+void DropThreadEngine() {
+  thread_samples.reset();
+  thread_engine.reset();
+}
+
+// Of each sample table: its rows, the sum of their hashes and its columns.
+Result<std::string> SamplesChecksum(SqlEngine& engine, const SampleTables& samples) {
+  std::vector<std::string> parts;
+  for (const std::string& table : {samples.v1, samples.v2}) {
+    parts.push_back(
+        "(SELECT count(*) || ' ' || coalesce(sum(hash(skein_sample_row)), 0) || ' ' || (SELECT "
+        "string_agg(column_name || ' ' || column_type, ', ' ORDER BY column_name) FROM (DESCRIBE " +
+        table + ")) FROM " + table + " AS skein_sample_row)");
+  }
+  ASSIGN_OR_RETURN(RowSet rows, engine.Query("SELECT " + Join(parts, ", ")));
+  if (rows.rows.size() != 1 || rows.rows[0].size() != 2 || !rows.rows[0][0] || !rows.rows[0][1])
+    return Status::Internal("no checksum of the sample tables");
+  return *rows.rows[0][0] + "\n" + *rows.rows[0][1];
+}
+
+// The samples of this check in the thread's engine: the kept ones when they still hold, else made.
+Result<SampleTables> Samples(const VerifyContext& context) {
+  std::optional<std::string> key =
+      SampleTablesKey(*context.migration, *context.v1_schema, context.v1_location,
+                      context.settings.sample_rows, context.settings.sample_seed);
+  if (key && thread_samples && thread_samples->key == *key && thread_engine) {
+    Result<std::string> checksum = SamplesChecksum(*thread_engine, thread_samples->tables);
+    if (checksum.ok() && *checksum == thread_samples->checksum) return thread_samples->tables;
+  }
+  if (key || thread_samples) DropThreadEngine();
+  ASSIGN_OR_RETURN(SqlEngine * engine, ThreadEngine());
+  Result<SampleTables> samples =
+      LoadSampleTables(*engine, *context.migration, *context.v1_schema, context.v1_location,
+                       context.settings.sample_rows, context.settings.sample_seed);
+  if (!samples.ok()) {
+    DropThreadEngine();  // whatever state the failure left, the next check starts afresh
+    return samples.status();
+  }
+  if (key) {
+    Result<std::string> checksum = SamplesChecksum(*engine, *samples);
+    if (checksum.ok()) thread_samples = KeptSamples{*key, *samples, *checksum};
+  }
+  return samples;
+}
 
 class EquivalenceVerifier : public Verifier {
  public:
@@ -260,25 +319,27 @@ class EquivalenceVerifier : public Verifier {
       result.evidence = Evidence(checks, nullptr);
       return result;
     }
-    Result<SqlEngine*> engine = ThreadEngine();
-    if (!engine.ok()) {
+    if (Result<SqlEngine*> engine = ThreadEngine(); !engine.ok()) {
       result.summary = "DuckDB could not be opened: " + engine.status().message();
       return result;
     }
-    Result<SampleTables> samples =
-        LoadSampleTables(**engine, *context.migration, *context.v1_schema, context.v1_location,
-                         context.settings.sample_rows, context.settings.sample_seed);
+    Result<SampleTables> samples = Samples(context);
     if (!samples.ok()) {
       result.summary = "no sample data: " + samples.status().message();
       result.evidence = Evidence(checks, nullptr);
-      DropThreadEngine();  // whatever state the failure left, the next check starts afresh
       return result;
     }
-    for (QueryCheck& check : checks) Compare(**engine, context, *samples, &check);
+    SqlEngine& samples_engine = *thread_engine;  // Samples may have opened it afresh
+    for (QueryCheck& check : checks) Compare(samples_engine, context, *samples, &check);
     Summarize(checks, *samples, &result);
     result.evidence = Evidence(checks, &*samples);
-    for (const std::string& table : {samples->v1, samples->v2}) {
-      if (!(*engine)->Execute("DROP TABLE IF EXISTS " + table).ok()) DropThreadEngine();
+    if (!thread_samples) {  // not kept for the next check
+      for (const std::string& table : {samples->v1, samples->v2}) {
+        if (!samples_engine.Execute("DROP TABLE IF EXISTS " + table).ok()) {
+          DropThreadEngine();
+          break;
+        }
+      }
     }
     return result;
   }

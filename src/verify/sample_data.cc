@@ -1,7 +1,13 @@
 // Sample data for the equivalence verifier (see sample_data.h).
 #include "verify/sample_data.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 
 #include "base/text.h"
 #include "data/sql_text.h"
@@ -351,7 +357,79 @@ Status KeepToTheRoundTrip(SqlEngine& engine, const Migration& migration,
   return engine.Execute("ALTER TABLE " + kept + " RENAME TO " + QuoteIdentifier(parts[1]));
 }
 
+// "name dev ino size mtime ctime" of one file or folder; ctime moves with every change of the
+// file, even one that sets its modification time back.
+std::string StatLine(const std::string& name, const struct stat& st) {
+  auto ns = [](const struct timespec& t) {
+    return std::to_string(t.tv_sec) + "." + std::to_string(t.tv_nsec);
+  };
+  return name + '\t' + std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + " " +
+         std::to_string(st.st_size) + " " + ns(st.st_mtim) + " " + ns(st.st_ctim) + "\n";
+}
+
+// Whether a file changed so recently that a second change could still get the same times:
+// file systems stamp times in ticks (jiffies; whole seconds on some), as git's "racy clean" knows.
+bool JustChanged(const struct stat& st) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return st.st_ctim.tv_sec >= now.tv_sec - 1;
+}
+
+// What is at `path` now, for SampleTablesKey: the file, or the folder and everything below it
+// (a glob: the folder before its first wildcard). nullopt when that cannot be said, or when
+// something there changed within the last second or two (see JustChanged).
+std::optional<std::string> FilesFingerprint(std::string path) {
+  if (path.find("://") != std::string::npos) return std::nullopt;  // s3://, https://: not files here
+  if (size_t wildcard = path.find_first_of("*?[{"); wildcard != std::string::npos) {
+    size_t slash = path.rfind('/', wildcard);
+    path = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path root = fs::absolute(path, ec);
+  if (ec) return std::nullopt;
+  struct stat st;
+  if (::stat(root.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return root.string() + "\tabsent\n";
+    return std::nullopt;
+  }
+  if (JustChanged(st)) return std::nullopt;
+  std::string out = StatLine(root.string(), st);
+  if (!S_ISDIR(st.st_mode)) return out;
+  std::vector<std::string> lines;
+  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    // A linked folder is not walked here, yet a glob may follow it: no fingerprint.
+    if (it->is_symlink(ec) && fs::is_directory(it->path(), ec)) return std::nullopt;
+    if (::stat(it->path().c_str(), &st) != 0 || JustChanged(st)) return std::nullopt;
+    lines.push_back(StatLine(it->path().lexically_relative(root).string(), st));
+  }
+  if (ec) return std::nullopt;
+  std::sort(lines.begin(), lines.end());
+  for (const std::string& line : lines) out += line;
+  return out;
+}
+
 }  // namespace
+
+std::optional<std::string> SampleTablesKey(const Migration& migration, const Schema& v1_schema,
+                                           const std::optional<DatasetLocation>& v1_location, int rows,
+                                           uint64_t seed) {
+  std::string key = MigrationToJson(migration).dump() + "\n";
+  for (const Column& c : v1_schema.columns) key += c.name + " " + c.type + "\n";
+  key += "rows " + std::to_string(rows) + ", seed " + std::to_string(seed) + "\n";
+  if (!v1_location) return key;
+  using F = DatasetLocation::Format;
+  if (v1_location->format == F::kPostgres) return std::nullopt;
+  key += v1_location->ToString() + "\n";
+  std::vector<std::string> paths = {v1_location->path};
+  if (v1_location->format == F::kDuckDb) paths.push_back(v1_location->path + ".wal");
+  for (const std::string& path : paths) {
+    std::optional<std::string> files = FilesFingerprint(path);
+    if (!files) return std::nullopt;
+    key += *files;
+  }
+  return key;
+}
 
 std::vector<std::string> SampleTableName(std::string_view dataset_id) {
   std::vector<std::string> parts = Split(dataset_id, '.', false);

@@ -55,4 +55,15 @@ Result<SampleTables> LoadSampleTables(SqlEngine& engine, const Migration& migrat
                                       const std::optional<DatasetLocation>& v1_location, int rows,
                                       uint64_t seed);
 
+// Everything LoadSampleTables's tables depend on, as text: the migration (all of its manifest),
+// v1's schema, rows, seed, and v1's location with the identity, size and times of every file and
+// folder below it (or "absent"). Equal keys make equal tables, so a caller may keep the tables
+// for the next check with an equal key. nullopt when the content cannot be vouched for: a
+// PostgreSQL or remote (URL) location, a link to a folder inside it, a path that cannot be read,
+// a file or folder that changed within the last second or two (a change within the same tick of
+// the file system's clock would leave its times as they were).
+std::optional<std::string> SampleTablesKey(const Migration& migration, const Schema& v1_schema,
+                                           const std::optional<DatasetLocation>& v1_location, int rows,
+                                           uint64_t seed);
+
 }  // namespace skein::verify

@@ -232,6 +232,40 @@ TEST_F(CampaignCli, ARepositoryThatVanishesMidCampaignEndsItsJobDeadWithTheReaso
   EXPECT_EQ((*other)["state"], "done") << "one consumer's trouble does not stop the others";
 }
 
+TEST_F(CampaignCli, EquivalenceSamplesRealV1EvenBeforeV2HasALocation) {
+  // As `skein migrate-consumer` does: a campaign that does not write v2 (data.materialize: false,
+  // v2 without a location yet) checks the consumers' queries on a sample of real v1, not on rows
+  // generated from its schema.
+  fs::path datasets = Org() / "catalog/datasets.yaml";
+  std::string text = testing::ReadFile(datasets);
+  const std::string v2_location = "    skein.dev/location: parquet:warehouse/core/user_profile_v2\n";
+  size_t at = text.find(v2_location);
+  ASSERT_NE(at, std::string::npos);
+  WriteText(datasets, text.erase(at, v2_location.size()));
+  ASSERT_EQ(RunSkein({"catalog", "import", "catalog"}, Org()).exit_code, 0);
+  EditManifest({{"materialize: true", "materialize: false"},
+                {"canary: 2", "canary: 10"},
+                {"pause_on_failure_rate: 0.25", "pause_on_failure_rate: 1.0"},
+                {", approval: {tiers: [tier-1]}", ""}});
+  auto run = RunSkein({"run", Manifest()}, Org());
+  EXPECT_EQ(run.exit_code, 1) << "four consumers need more than the built-in agent: " << run.err << run.out;
+  json status = Status();
+  const json* job = FindJob(status, "/daily-active-users");
+  ASSERT_NE(job, nullptr);
+  ASSERT_EQ((*job)["state"], "done") << (*job)["outcome"];
+  fs::path evidence = (*job)["result"]["evidence"].get<std::string>();
+  json attempt = json::parse(testing::ReadFile(Org() / evidence / "attempt-1/attempt.json"), nullptr, false);
+  ASSERT_TRUE(attempt.is_object()) << (Org() / evidence);
+  const json* equivalence = nullptr;
+  for (const auto& v : attempt["verifiers"]) {
+    if (v["verifier"] == "equivalence") equivalence = &v;
+  }
+  ASSERT_NE(equivalence, nullptr) << attempt.dump(2);
+  EXPECT_EQ((*equivalence)["evidence"]["sample"]["real"], true) << (*equivalence).dump(2);
+  EXPECT_TRUE(testing::Contains((*equivalence)["summary"].get<std::string>(), "of real v1"))
+      << (*equivalence)["summary"];
+}
+
 // The manifest's webhook gets Slack-compatible JSON for the approval gate and the pause.
 TEST_F(CampaignCli, AlertsGoToTheManifestsWebhook) {
   httplib::Server server;

@@ -121,6 +121,64 @@ TEST(Workspace, IgnoredFilesAreNoChangeAndTheCommitIsWhatGitReads) {
   EXPECT_EQ(*Git(w->repo, {"status", "--porcelain"}), "") << "index and checkout agree with the commit";
 }
 
+TEST(Workspace, TheCloneIsACopyGitReadsAsItsOwn) {
+  // As `git clone --local --no-hardlinks --no-checkout` leaves it (in process now): origin is the
+  // source with its branches and tags, the object files are copies, no automatic gc.
+  testing::TempDir dir;
+  fs::path source = MakeRepo(dir, {{"q.sql", "SELECT 1\n"}, {"models/daily/a.sql", "SELECT 2\n"}});
+  ASSERT_TRUE(Git(source, {"branch", "feature"}).ok());
+  ASSERT_TRUE(Git(source, {"tag", "v1"}).ok());
+  Result<Workspace> w = CreateWorkspace(source, dir.path() / "ws", "job");
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  std::string base = w->base_commit + "\n";
+  EXPECT_EQ(*Git(w->repo, {"config", "remote.origin.url"}), fs::absolute(source).string() + "\n");
+  EXPECT_EQ(*Git(w->repo, {"rev-parse", "origin/main", "origin/feature", "v1"}), base + base + base);
+  EXPECT_EQ(*Git(w->repo, {"config", "gc.auto"}), "0\n");
+  EXPECT_EQ(*Git(w->repo, {"config", "maintenance.auto"}), "false\n");
+  EXPECT_FALSE(fs::exists(w->repo / ".git/objects/info/alternates"));
+  size_t objects = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(w->repo / ".git/objects")) {
+    if (!entry.is_regular_file()) continue;
+    ++objects;
+    EXPECT_EQ(fs::hard_link_count(entry.path()), 1u) << entry.path() << " is linked to the source's";
+  }
+  EXPECT_GE(objects, 5u) << "a commit, three trees and two blobs";
+  EXPECT_EQ(*Git(w->repo, {"fsck", "--strict", "--no-dangling", "--no-progress"}), "");
+  EXPECT_EQ(*Git(w->repo, {"status", "--porcelain"}), "") << "checked out at the base";
+  EXPECT_EQ(*Git(w->repo, {"rev-parse", "HEAD"}), base);
+}
+
+TEST(Workspace, ClonesAShallowSource) {
+  testing::TempDir dir;
+  fs::path source = MakeRepo(dir, {{"q.sql", "SELECT 1\n"}});
+  dir.Write("source/q.sql", "SELECT 2\n");
+  ASSERT_TRUE(Git(source, {"-c", "commit.gpgsign=false", "commit", "--quiet", "-am", "second"}).ok());
+  fs::path shallow = dir.path() / "shallow";
+  ASSERT_TRUE(
+      Git(dir.path(), {"clone", "--quiet", "--depth", "1", "file://" + source.string(), shallow.string()})
+          .ok());
+  Result<Workspace> w = CreateWorkspace(shallow, dir.path() / "ws", "job");
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_EQ(w->base_commit, *ResolveCommit(source, "HEAD"));
+  EXPECT_EQ(*ReadFile(w->repo / "q.sql"), "SELECT 2\n");
+  // Shallow too, as git clones it: git reads it whole, never a commit whose parent is missing.
+  Result<std::string> fsck = Git(w->repo, {"fsck", "--no-dangling", "--no-progress"});
+  EXPECT_TRUE(fsck.ok()) << fsck.status().message();
+  EXPECT_EQ(*Git(w->repo, {"rev-parse", "--is-shallow-repository"}), "true\n");
+}
+
+TEST(Workspace, ClonesASourceThatBorrowsObjects) {
+  testing::TempDir dir;
+  fs::path origin = MakeRepo(dir, {{"q.sql", "SELECT 1\n"}});
+  fs::path borrowing = dir.path() / "borrowing";
+  ASSERT_TRUE(Git(dir.path(), {"clone", "--quiet", "--shared", origin.string(), borrowing.string()}).ok());
+  Result<Workspace> w = CreateWorkspace(borrowing, dir.path() / "ws", "job");
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_EQ(*ReadFile(w->repo / "q.sql"), "SELECT 1\n");
+  Result<std::string> fsck = Git(w->repo, {"fsck", "--no-dangling", "--no-progress"});
+  EXPECT_TRUE(fsck.ok()) << fsck.status().message();
+}
+
 TEST(Workspace, ResetDropsEverythingTheAgentDid) {
   testing::TempDir dir;
   fs::path source = MakeRepo(dir, {{"q.sql", "SELECT 1\n"}});

@@ -3,7 +3,9 @@
 // applicable, never a pass.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "data/engine.h"
 #include "data/sql_text.h"
@@ -240,6 +242,46 @@ TEST(EquivalenceVerifier, SamplesTheRealV1WhenItsParquetFolderIsReadable) {
   EXPECT_EQ(r.summary, "1 query equal on 200 sample rows of real v1");
   // Only real values: premium users are the odd ids, in countries real-1 and real-3.
   EXPECT_EQ(r.evidence["queries"][0]["rows_v1"], 2);
+}
+
+TEST(EquivalenceVerifier, SamplesKeptForTheNextCheckFollowTheirInputs) {
+  // A thread keeps its samples from check to check while their inputs stay the same; v1's files
+  // changing, or another seed, gets new ones.
+  skein::testing::TempDir data;
+  std::filesystem::create_directories(data.path() / "v1");
+  auto write = [&](const std::string& country) {
+    auto engine = std::move(OpenDuckDbEngine()).value();
+    ASSERT_TRUE(
+        engine
+            ->Execute("COPY (SELECT u AS user_id, '2024-01-01 00:00:00' AS signup_ts, u % 2 AS is_premium, "
+                      "'seg' AS legacy_segment, " +
+                      QuoteLiteral(country) +
+                      " || (u % 3) AS country, DATE '2024-01-01' AS dt "
+                      "FROM range(1000) r(u)) TO " +
+                      QuoteLiteral((data.path() / "v1" / "part-0.parquet").string()) + " (FORMAT parquet)")
+            .ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // past SampleTablesKey's "just changed"
+  };
+  auto check = [&](uint64_t seed) {
+    Fixture f;
+    f.context.v1_location =
+        std::move(DatasetLocation::Parse("parquet:" + (data.path() / "v1").string())).value();
+    f.context.settings.sample_seed = seed;
+    f.Change("premium.sql", kPremiumUsers,
+             "SELECT account_id AS user_id, country FROM core.user_profile_v2 WHERE is_premium\n");
+    VerifierResult r = Equivalence(f, 200);
+    EXPECT_EQ(r.outcome, Outcome::kPass) << Describe(r);
+    EXPECT_EQ(r.evidence["sample"]["real"], true) << r.evidence.dump();
+    return r.evidence["queries"][0]["checksum_v1"].dump();
+  };
+  write("a-");
+  std::string first = check(1);
+  EXPECT_EQ(check(1), first);
+  std::string other_seed = check(2);
+  EXPECT_NE(other_seed, first) << "another seed samples other rows";
+  EXPECT_EQ(check(1), first);
+  write("b-");
+  EXPECT_NE(check(1), first) << "v1's files changed: the samples must be taken again";
 }
 
 TEST(EquivalenceVerifier, FallsBackToGeneratedRowsWhenTheLocationCannotBeRead) {

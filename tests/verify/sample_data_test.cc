@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "data/sql_text.h"
 #include "dataset/result_compare.h"
@@ -165,6 +167,84 @@ TEST(SampleData, SamplesAReadableParquetFolderRepeatably) {
     checksum = dataset::ResultChecksum(All(*engine, samples->v1));
   }
   EXPECT_EQ(checksums[0], checksums[1]);
+}
+
+// A Parquet file of `users` rows in `country` at `path`.
+void WriteParquet(const std::filesystem::path& path, int users, const std::string& country) {
+  auto writer = std::move(OpenDuckDbEngine()).value();
+  ASSERT_TRUE(
+      writer
+          ->Execute("COPY (SELECT u AS user_id, '2024-01-01 10:00:00' AS signup_ts, u % 2 AS is_premium, "
+                    "'seg' AS legacy_segment, " +
+                    QuoteLiteral(country) + " AS country, DATE '2024-01-01' AS dt FROM range(" +
+                    std::to_string(users) + ") r(u)) TO " + QuoteLiteral(path.string()) + " (FORMAT parquet)")
+          .ok());
+}
+
+TEST(SampleData, TheKeyChangesWithEveryInputOfTheTables) {
+  testing::Fixture f;
+  const Migration& m = *f.context.migration;
+  const Schema& v1 = *f.context.v1_schema;
+  std::optional<std::string> key = SampleTablesKey(m, v1, std::nullopt, 100, 42);
+  ASSERT_TRUE(key.has_value());
+  EXPECT_EQ(SampleTablesKey(m, v1, std::nullopt, 100, 42), key);
+  EXPECT_NE(SampleTablesKey(m, v1, std::nullopt, 101, 42), key);
+  EXPECT_NE(SampleTablesKey(m, v1, std::nullopt, 100, 43), key);
+  Schema wider = v1;
+  wider.columns.push_back({"email", "VARCHAR"});
+  EXPECT_NE(SampleTablesKey(m, wider, std::nullopt, 100, 42), key);
+  Migration other = m;
+  other.columns[2].reverse = "CASE WHEN is_premium THEN 2 ELSE 0 END";
+  EXPECT_NE(SampleTablesKey(other, v1, std::nullopt, 100, 42), key);
+  other = m;
+  other.data.window = "dt >= DATE '2024-01-01'";
+  EXPECT_NE(SampleTablesKey(other, v1, std::nullopt, 100, 42), key);
+}
+
+// Past the window in which SampleTablesKey does not vouch for a file just written.
+void LetTheFileSystemClockMoveOn() { std::this_thread::sleep_for(std::chrono::milliseconds(2100)); }
+
+TEST(SampleData, TheKeyOfAFolderChangesWithAnyFileBelowIt) {
+  testing::Fixture f;
+  skein::testing::TempDir data;
+  std::filesystem::path folder = data.path() / "v1", partition = folder / "dt=2024-01-01";
+  DatasetLocation location = std::move(DatasetLocation::Parse("parquet:" + folder.string())).value();
+  auto key = [&] { return SampleTablesKey(*f.context.migration, *f.context.v1_schema, location, 100, 42); };
+  std::optional<std::string> absent = key();
+  ASSERT_TRUE(absent.has_value()) << "a missing folder is a state too: generated rows";
+  std::filesystem::create_directories(partition);
+  WriteParquet(partition / "part-0.parquet", 100, "DE");
+  EXPECT_FALSE(key().has_value()) << "just written: a second write in the same tick would go unseen";
+  LetTheFileSystemClockMoveOn();
+  std::optional<std::string> one = key();
+  ASSERT_TRUE(one.has_value());
+  EXPECT_NE(one, absent);
+  EXPECT_EQ(key(), one) << "nothing changed";
+
+  // Rewritten in place with its old modification time put back: still another key.
+  auto written = std::filesystem::last_write_time(partition / "part-0.parquet");
+  WriteParquet(partition / "part-0.parquet", 100, "FR");
+  std::filesystem::last_write_time(partition / "part-0.parquet", written);
+  LetTheFileSystemClockMoveOn();
+  std::optional<std::string> rewritten = key();
+  ASSERT_TRUE(rewritten.has_value());
+  EXPECT_NE(rewritten, one);
+
+  WriteParquet(partition / "part-1.parquet", 10, "FR");
+  LetTheFileSystemClockMoveOn();
+  std::optional<std::string> added = key();
+  ASSERT_TRUE(added.has_value());
+  EXPECT_NE(added, rewritten) << "a new file in a partition";
+}
+
+TEST(SampleData, NoKeyForWhatCannotBeVouchedFor) {
+  testing::Fixture f;
+  for (const char* text :
+       {"postgresql://skein@localhost/db#core.user_profile_v1", "parquet:s3://bucket/core/user_profile_v1"}) {
+    DatasetLocation location = std::move(DatasetLocation::Parse(text)).value();
+    EXPECT_FALSE(SampleTablesKey(*f.context.migration, *f.context.v1_schema, location, 100, 42).has_value())
+        << text;
+  }
 }
 
 }  // namespace
