@@ -287,7 +287,9 @@ class Follower {
 // Nothing left for this process to do: the campaign ended or paused, or every job left waits
 // for an approval (or a later wave behind one).
 bool Settled(queue::Queue& q, const std::string& id, Clock& clock) {
-  (void)q.Advance(id, NowMs(clock));
+  // An Advance that did not happen (the store restarting) may owe the next stage: not settled.
+  Result<queue::Advanced> advanced = q.Advance(id, NowMs(clock));
+  if (!advanced.ok() && advanced.status().code() != StatusCode::kNotFound) return false;
   Result<std::optional<queue::Campaign>> c = q.FindCampaign(id);
   if (!c.ok()) return false;  // the store is away (restarting): keep waiting, it reconnects
   if (!c->has_value()) return true;

@@ -1,5 +1,6 @@
 // libgit2 for the workspace's local questions (see libgit.h).
 #include "vcs/libgit.h"
+#include <cctype>
 
 #include <git2.h>
 
@@ -115,14 +116,21 @@ bool PushRunsMoreThanRefUpdates(git_repository* repo) {
   git_config* raw_config = nullptr;
   if (git_repository_config_snapshot(&raw_config, repo) != 0) return true;
   Config config(raw_config);
+  // Every entry, filtered here: libgit2 1.5's regex iterator leaks PCRE2 match data on each entry
+  // that does not match (a worker would lose memory on every job).
   git_config_iterator* raw_iterator = nullptr;
-  if (git_config_iterator_glob_new(
-          &raw_iterator, config.get(),
-          "^(core\\.(hookspath|sharedrepository)|(transfer|uploadpack|receive)\\..*)$") != 0)
-    return true;
+  if (git_config_iterator_new(&raw_iterator, config.get()) != 0) return true;
   ConfigIterator iterator(raw_iterator);
   git_config_entry* entry = nullptr;
-  if (git_config_next(&entry, iterator.get()) != GIT_ITEROVER) return true;
+  int rc = 0;
+  while ((rc = git_config_next(&entry, iterator.get())) == 0) {
+    std::string name = entry->name;  // section and key lowercase, as libgit2 normalises them
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "core.hookspath" || name == "core.sharedrepository" || name.starts_with("transfer.") ||
+        name.starts_with("uploadpack.") || name.starts_with("receive."))
+      return true;
+  }
+  if (rc != GIT_ITEROVER) return true;
   fs::path hooks = fs::path(git_repository_commondir(repo)) / "hooks";
   for (const char* hook : {"pre-receive", "update", "post-receive", "post-update", "reference-transaction",
                            "proc-receive", "push-to-checkout"}) {
@@ -148,6 +156,16 @@ Status CloneLocal(const fs::path& source, const fs::path& target) {
   git_clone_options options = GIT_CLONE_OPTIONS_INIT;
   options.local = GIT_CLONE_LOCAL_NO_LINKS;  // a copy: nothing done here reaches the source's files
   options.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+  // "origin" made without url.*.insteadOf (a local path needs none): libgit2 1.5 reads those with a
+  // regex iterator that leaks PCRE2 match data on every clone.
+  options.remote_cb = [](git_remote** out, git_repository* repo, const char* name, const char* url,
+                         void*) -> int {
+    git_remote_create_options create = GIT_REMOTE_CREATE_OPTIONS_INIT;
+    create.repository = repo;
+    create.name = name;
+    create.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+    return git_remote_create_with_opts(out, url, &create);
+  };
   git_repository* raw_repo = nullptr;
   if (int rc = git_clone(&raw_repo, source.c_str(), target.c_str(), &options); rc != 0)
     return Failed("cannot clone " + source.string(), rc);
@@ -315,13 +333,42 @@ Result<std::string> RemoteUrl(const fs::path& path, const std::string& name) {
   if (int rc = git_repository_open_ext(&raw_repo, path.c_str(), 0, nullptr); rc != 0)
     return Failed("cannot open the git repository " + path.string(), rc);
   Repo repo(raw_repo);
-  git_remote* raw_remote = nullptr;
-  if (int rc = git_remote_lookup(&raw_remote, repo.get(), name.c_str()); rc != 0)
-    return Failed("no remote '" + name + "' in " + path.string(), rc);
-  Remote remote(raw_remote);
-  const char* url = git_remote_url(remote.get());
-  if (url == nullptr) return Status::NotFound("remote '" + name + "' of " + path.string() + " has no URL");
-  return std::string(url);
+  // Read from the configuration, not with git_remote_lookup: libgit2 1.5 matches url.*.insteadOf
+  // with a regex iterator that leaks PCRE2 match data on every call.
+  git_config* raw_config = nullptr;
+  if (int rc = git_repository_config_snapshot(&raw_config, repo.get()); rc != 0)
+    return Failed("cannot read the configuration of " + path.string(), rc);
+  Config config(raw_config);
+  std::string key = "remote." + name + ".url";
+  std::optional<std::string> url;
+  std::string best_prefix;
+  std::string best_base;
+  git_config_iterator* raw_iterator = nullptr;
+  if (int rc = git_config_iterator_new(&raw_iterator, config.get()); rc != 0)
+    return Failed("cannot read the configuration of " + path.string(), rc);
+  ConfigIterator iterator(raw_iterator);
+  std::vector<std::pair<std::string, std::string>> instead_of;  // (prefix, base)
+  git_config_entry* entry = nullptr;
+  while (git_config_next(&entry, iterator.get()) == 0) {
+    std::string entry_name = entry->name;
+    if (entry_name == key) url = entry->value;  // the last one wins, as for git
+    constexpr std::string_view kUrl = "url.", kInsteadOf = ".insteadof";
+    if (entry_name.size() > kUrl.size() + kInsteadOf.size() && entry_name.starts_with(kUrl) &&
+        entry_name.ends_with(kInsteadOf)) {
+      instead_of.emplace_back(
+          entry->value, entry_name.substr(kUrl.size(), entry_name.size() - kUrl.size() - kInsteadOf.size()));
+    }
+  }
+  if (!url) return Status::NotFound("no remote '" + name + "' in " + path.string());
+  // url.<base>.insteadOf: the longest matching prefix is replaced by its base.
+  for (const auto& [prefix, base] : instead_of) {
+    if (url->starts_with(prefix) && prefix.size() > best_prefix.size()) {
+      best_prefix = prefix;
+      best_base = base;
+    }
+  }
+  if (!best_prefix.empty()) return best_base + url->substr(best_prefix.size());
+  return *url;
 }
 
 bool HasObject(const fs::path& path, const std::string& id) {
