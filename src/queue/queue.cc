@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/text.h"
+#include "queue/rows.h"
 
 namespace skein::queue {
 namespace {
@@ -27,18 +28,20 @@ constexpr std::string_view kCampaignStateNames[] = {"planned",   "migrating-data
                                                     "paused",    "completed",      "failed",
                                                     "cancelled", "rolling-back",   "rolled-back"};
 
-constexpr std::string_view kJobColumns =
+// States whose campaigns hand out work.
+constexpr std::string_view kActiveCampaigns = "('migrating-data', 'migrating-consumers')";
+
+}  // namespace
+
+const std::string_view kJobColumns =
     "id, campaign, kind, target, stage, wave, priority, owner, repo, tier, grp, needs_approval, approved_by, "
     "payload, state, attempts, max_attempts, run_after_ms, lease_worker, lease_token, lease_expires_ms, "
     "outcome, result, updated_ms, finished_ms";
-constexpr std::string_view kCampaignColumns =
+const std::string_view kCampaignColumns =
     "id, state, reason, manifest_file, manifest, manifest_hash, workdir, policy, max_parallel, per_owner, "
     "per_repo, open_stage, breaker_since_ms, created_ms, updated_ms";
-constexpr std::string_view kAttemptColumns =
+const std::string_view kAttemptColumns =
     "job, token, worker, started_ms, lease_expires_ms, ended_ms, outcome, error, evidence";
-
-// States whose campaigns hand out work.
-constexpr std::string_view kActiveCampaigns = "('migrating-data', 'migrating-consumers')";
 
 Result<Job> JobFromRow(const Rows& rows, size_t r) {
   Job j;
@@ -131,6 +134,8 @@ Attempt AttemptFromRow(const Rows& rows, size_t r) {
   return a;
 }
 
+namespace {
+
 std::string Sha256Hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -220,11 +225,15 @@ Result<Rows> Queue::Q(std::string_view sql, const std::vector<Param>& params) {
   return session_->Query(sql, params);
 }
 
-Status Queue::Transact(const std::function<Status()>& body) {
+Status Queue::Transact(const std::function<Status()>& body) { return Run(body, false); }
+
+Status Queue::Read(const std::function<Status()>& body) { return Run(body, true); }
+
+Status Queue::Run(const std::function<Status()>& body, bool read_only) {
   auto deadline = std::chrono::steady_clock::now() + retry_for_;
   std::chrono::milliseconds pause(50);
   for (;;) {
-    Status status = session_->Begin();
+    Status status = read_only ? session_->BeginRead() : session_->Begin();
     if (status.ok()) {
       status = body();
       if (status.ok()) {
@@ -314,7 +323,7 @@ Result<std::pair<Campaign, bool>> Queue::CreateCampaign(const CampaignSpec& spec
 
 Result<std::optional<Campaign>> Queue::FindCampaign(std::string_view id) {
   std::optional<Campaign> out;
-  RETURN_IF_ERROR(Transact([&]() -> Status {
+  RETURN_IF_ERROR(Read([&]() -> Status {
     ASSIGN_OR_RETURN(Rows rows,
                      Q("SELECT " + std::string(kCampaignColumns) + " FROM campaigns WHERE id = $1", {id}));
     if (rows.empty()) return Status::Ok();
@@ -327,7 +336,7 @@ Result<std::optional<Campaign>> Queue::FindCampaign(std::string_view id) {
 
 Result<std::vector<Campaign>> Queue::ListCampaigns() {
   std::vector<Campaign> out;
-  RETURN_IF_ERROR(Transact([&]() -> Status {
+  RETURN_IF_ERROR(Read([&]() -> Status {
     out.clear();
     ASSIGN_OR_RETURN(Rows rows, Q("SELECT " + std::string(kCampaignColumns) + " FROM campaigns ORDER BY id"));
     for (size_t r = 0; r < rows.size(); ++r) {
@@ -1072,7 +1081,7 @@ Status Queue::Retry(std::string_view campaign, int64_t job, int64_t now) {
 
 Result<std::optional<Job>> Queue::FindJob(int64_t id) {
   std::optional<Job> out;
-  RETURN_IF_ERROR(Transact([&]() -> Status {
+  RETURN_IF_ERROR(Read([&]() -> Status {
     ASSIGN_OR_RETURN(Rows rows, Q("SELECT " + std::string(kJobColumns) + " FROM jobs WHERE id = $1", {id}));
     if (rows.empty()) return Status::Ok();
     ASSIGN_OR_RETURN(Job job, JobFromRow(rows, 0));
@@ -1100,7 +1109,7 @@ Result<std::vector<Job>> Queue::ListJobs(std::string_view campaign, const JobFil
   }
   sql += " ORDER BY stage, priority, id";
   if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
-  RETURN_IF_ERROR(Transact([&]() -> Status {
+  RETURN_IF_ERROR(Read([&]() -> Status {
     out.clear();
     ASSIGN_OR_RETURN(Rows rows, Q(sql, params));
     for (size_t r = 0; r < rows.size(); ++r) {
@@ -1114,7 +1123,7 @@ Result<std::vector<Job>> Queue::ListJobs(std::string_view campaign, const JobFil
 
 Result<Counts> Queue::CountJobs(std::string_view campaign) {
   Counts counts;
-  RETURN_IF_ERROR(Transact([&]() -> Status {
+  RETURN_IF_ERROR(Read([&]() -> Status {
     counts = Counts{};
     ASSIGN_OR_RETURN(Rows rows, campaign.empty()
                                     ? Q("SELECT state, COUNT(*) FROM jobs GROUP BY state")
@@ -1132,7 +1141,7 @@ Result<Counts> Queue::CountJobs(std::string_view campaign) {
 
 Result<std::vector<Attempt>> Queue::ListAttempts(int64_t job) {
   std::vector<Attempt> out;
-  RETURN_IF_ERROR(Transact([&]() -> Status {
+  RETURN_IF_ERROR(Read([&]() -> Status {
     out.clear();
     ASSIGN_OR_RETURN(Rows rows, Q("SELECT " + std::string(kAttemptColumns) +
                                       " FROM attempts WHERE job = $1 ORDER BY "
@@ -1146,7 +1155,7 @@ Result<std::vector<Attempt>> Queue::ListAttempts(int64_t job) {
 
 Result<std::vector<Attempt>> Queue::ListAllAttempts(std::string_view campaign) {
   std::vector<Attempt> out;
-  RETURN_IF_ERROR(Transact([&]() -> Status {
+  RETURN_IF_ERROR(Read([&]() -> Status {
     out.clear();
     ASSIGN_OR_RETURN(
         Rows rows,
@@ -1164,7 +1173,7 @@ Result<std::vector<Attempt>> Queue::ListAllAttempts(std::string_view campaign) {
 
 Result<std::vector<Event>> Queue::ListEvents(std::string_view campaign, int64_t after_id) {
   std::vector<Event> out;
-  RETURN_IF_ERROR(Transact([&]() -> Status {
+  RETURN_IF_ERROR(Read([&]() -> Status {
     out.clear();
     ASSIGN_OR_RETURN(Rows rows,
                      Q("SELECT id, campaign, at_ms, kind, message FROM campaign_events WHERE campaign = $1 "
@@ -1234,7 +1243,7 @@ Status Queue::LeaveWorker(std::string_view worker, int64_t now) {
 
 Result<std::vector<WorkerInfo>> Queue::LiveWorkers(int64_t since) {
   std::vector<WorkerInfo> out;
-  RETURN_IF_ERROR(Transact([&]() -> Status {
+  RETURN_IF_ERROR(Read([&]() -> Status {
     out.clear();
     ASSIGN_OR_RETURN(Rows rows,
                      Q("SELECT id, host, pid, slots, grp, state, started_ms, heartbeat_ms FROM workers "

@@ -235,6 +235,41 @@ struct JobFilter {
   int limit = 0;  // 0: all
 };
 
+// What FindJobs() selects: every field set narrows the match.
+struct JobQuery {
+  std::vector<JobState> states;  // any of these; empty = any
+  std::string kind;
+  std::string owner;
+  std::string tier;
+  int wave = -1;       // -1: any
+  std::string search;  // a case-insensitive substring of target, owner or repo
+  int limit = 100;
+  int offset = 0;
+};
+
+struct JobPage {
+  int64_t total = 0;  // jobs matching, over all pages
+  std::vector<Job> jobs;
+};
+
+struct WaveCounts {
+  int wave = 0;  // 0: the data jobs
+  Counts counts;
+  int64_t last_finished_ms = 0;
+};
+
+struct FailureRate {
+  int64_t failures = 0;
+  int64_t sample = 0;  // finished consumer jobs considered (at most the breaker's window)
+};
+
+struct DurationHistogram {
+  std::string kind;
+  std::vector<int64_t> cumulative;  // attempts at or under each bound
+  int64_t count = 0;
+  double sum_ms = 0;
+};
+
 // What Advance() did, for alerts and the progress display.
 struct Advanced {
   CampaignState before = CampaignState::kPlanned;
@@ -317,6 +352,37 @@ class Queue {
   Result<std::vector<Event>> ListEvents(std::string_view campaign, int64_t after_id = 0);
   Status AddEvent(std::string_view campaign, std::string_view kind, std::string_view message, int64_t now);
 
+  // --- reads for the portal and /metrics (views.cc) ---
+  // A page of a campaign's jobs matching `query`, sorted by id, and how many match in all.
+  Result<JobPage> FindJobs(std::string_view campaign, const JobQuery& query);
+  // Jobs counted per wave (wave 0: the data jobs), with when each wave's last job ended.
+  Result<std::vector<WaveCounts>> CountJobsByWave(std::string_view campaign);
+  // When each ended job of `kind` ended (epoch ms, ascending): a burndown's input.
+  Result<std::vector<int64_t>> FinishTimes(std::string_view campaign, std::string_view kind);
+  // The breaker's view: failures among the last `window` consumer jobs that ended since the
+  // breaker was last reset.
+  Result<FailureRate> RecentFailureRate(std::string_view campaign);
+  // The last `n` events of a campaign, oldest first.
+  Result<std::vector<Event>> LastEvents(std::string_view campaign, int n);
+  // The newest event's id of every campaign (0: none yet).
+  Result<int64_t> LastEventId();
+  // Events of every campaign after `after_id`, oldest first, at most `limit`.
+  Result<std::vector<Event>> EventsAfter(int64_t after_id, int limit);
+  // Marks the event as alerted; true for the one caller that marked it (send the alert then),
+  // false when another process did already. At most one alert per event across the fleet.
+  Result<bool> ClaimAlert(int64_t event, int64_t now);
+  // Gives a claimed alert back after it could not be sent, so a later pass tries again.
+  Status UnclaimAlert(int64_t event);
+  // Ended attempts by job kind in duration buckets (ms upper bounds, ascending), for a histogram.
+  Result<std::vector<DurationHistogram>> AttemptDurations(const std::vector<int64_t>& bounds_ms);
+  // Ended attempts of consumer jobs that ended at or after `since_ms`, with their evidence.
+  Result<std::vector<Attempt>> AttemptsEndedSince(int64_t since_ms);
+  // The KEDA figure's input: claimable pending + running jobs of group "" in campaigns that are
+  // not paused, cancelled or rolled back.
+  Result<int64_t> Backlog(int64_t now);
+  // Pending jobs whose time has come, per campaign.
+  Result<std::vector<std::pair<std::string, int64_t>>> QueueDepths(int64_t now);
+
   // --- workers ---
   Status RegisterWorker(const WorkerInfo& worker, int64_t now);
   Status Heartbeat(std::string_view worker, int64_t now);
@@ -338,6 +404,9 @@ class Queue {
   // Runs `body` in a transaction, retrying Unavailable and Conflict-by-concurrency until
   // retry_for has passed.
   Status Transact(const std::function<Status()>& body);
+  // The same for a body that only reads (it does not wait for SQLite's writer).
+  Status Read(const std::function<Status()>& body);
+  Status Run(const std::function<Status()>& body, bool read_only);
   Result<Advanced> AdvanceLocked(const Campaign& campaign, int64_t now);
   Status SetState(std::string_view id, CampaignState state, std::string_view reason, int64_t now);
   Result<Rows> Q(std::string_view sql, const std::vector<Param>& params = {});

@@ -31,6 +31,7 @@ class SqliteSession final : public SqlSession {
   SqliteSession(store::SqliteDb db, fs::path path) : db_(std::move(db)), path_(std::move(path)) {}
   Dialect dialect() const override { return Dialect::kSqlite; }
   Status Begin() override { return db_.Exec("BEGIN IMMEDIATE"); }
+  Status BeginRead() override { return db_.Exec("BEGIN"); }
   Status Commit() override { return db_.Exec("COMMIT"); }
   void Rollback() override { (void)db_.Exec("ROLLBACK"); }
   std::string Describe() const override { return "sqlite:" + path_.string(); }

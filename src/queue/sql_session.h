@@ -47,6 +47,9 @@ class SqlSession {
   virtual Dialect dialect() const = 0;
   // Starts a write transaction (SQLite: BEGIN IMMEDIATE, waiting for the writer lock).
   virtual Status Begin() = 0;
+  // Starts a transaction that only reads (SQLite: a deferred BEGIN, which does not wait for the
+  // writer lock; readers see the last committed snapshot under WAL).
+  virtual Status BeginRead() { return Begin(); }
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;
   // Runs one statement; `$N` parameters in both dialects.

@@ -276,6 +276,32 @@ CREATE INDEX jobs_pending ON jobs(stage, priority, id) WHERE state = 'pending';
 CREATE INDEX jobs_pending ON jobs(stage, priority, id) WHERE state = 'pending';
 )sql",
     },
+    {
+        6,
+        "the portal's API tokens (hashes only) and which events have been alerted",
+        R"sql(
+CREATE TABLE api_tokens (
+  name       TEXT PRIMARY KEY,
+  role       TEXT NOT NULL,
+  hash       TEXT NOT NULL UNIQUE,
+  created_ms BIGINT NOT NULL,
+  revoked_ms BIGINT NOT NULL
+);
+ALTER TABLE campaign_events ADD COLUMN alerted_ms BIGINT NOT NULL DEFAULT 0;
+UPDATE campaign_events SET alerted_ms = 1;
+)sql",
+        R"sql(
+CREATE TABLE api_tokens (
+  name       TEXT COLLATE "C" PRIMARY KEY,
+  role       TEXT NOT NULL,
+  hash       TEXT COLLATE "C" NOT NULL UNIQUE,
+  created_ms BIGINT NOT NULL,
+  revoked_ms BIGINT NOT NULL
+);
+ALTER TABLE campaign_events ADD COLUMN alerted_ms BIGINT NOT NULL DEFAULT 0;
+UPDATE campaign_events SET alerted_ms = 1;
+)sql",
+    },
 };
 
 }  // namespace
