@@ -56,6 +56,11 @@ void AddRewriteCommand(CLI::App& app, GlobalOptions& global);          // cmd_re
 void AddDataCommands(CLI::App& app, GlobalOptions& global);            // cmd_data.cc
 void AddDataDiffCommand(CLI::App& data, GlobalOptions& global);        // cmd_data_diff.cc (`data diff`)
 void AddMigrateConsumerCommand(CLI::App& app, GlobalOptions& global);  // cmd_migrate_consumer.cc
+// serve, token (create, list, revoke)
+void AddServeCommands(CLI::App& app, GlobalOptions& global);  // cmd_serve.cc
+// Starts the portal for `skein run` (port 0: any free one) and prints where it is; the caller
+// keeps the handle alive while it runs. Null when it could not start (said on stderr).
+std::shared_ptr<void> StartPortal(const GlobalOptions& global, const std::string& bind, int port);
 // run, worker, status, approve, pause, resume, cancel, rollback, retry
 void AddCampaignCommands(CLI::App& app, GlobalOptions& global);  // cmd_campaign.cc
 

@@ -24,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/log.h"
 #include "base/text.h"
 #include "catalog/validate.h"
 #include "cli/cli.h"
@@ -232,6 +233,9 @@ struct RunOptions {
   std::string lease_ttl = "30s";
   std::string sweep = "5s";
   bool json = false;
+  bool no_ui = false;
+  std::string bind = "127.0.0.1";
+  int port = 0;
 };
 
 // Follows the campaign's events: progress lines (or a bar on a terminal) and alerts.
@@ -254,9 +258,16 @@ class Follower {
           if (tty_) std::cerr << "\r\033[K";
           std::cerr << "skein: " << e.kind << ": " << e.message << "\n";
         }
+        // Claimed first: a `skein serve` on the same store sends each event at most once too.
         if (!webhook_.empty() && IsAlertKind(e.kind)) {
-          Status sent = SendAlert(webhook_, e);
-          if (!sent.ok() && !quiet_) std::cerr << "skein: alert not sent: " << sent.message() << "\n";
+          Result<bool> claimed = q_.ClaimAlert(e.id, e.at_ms);
+          if (claimed.ok() && *claimed) {
+            Status sent = SendAlert(webhook_, e);
+            if (!sent.ok()) {
+              (void)q_.UnclaimAlert(e.id);
+              if (!quiet_) std::cerr << "skein: alert not sent: " << sent.message() << "\n";
+            }
+          }
         }
       }
     }
@@ -343,6 +354,8 @@ void RunRun(const RunOptions& options, const GlobalOptions& global) {
     }
   }
   Follower follower(*q, campaign, options.json);
+  std::shared_ptr<void> portal;
+  if (!options.no_ui) portal = StartPortal(global, options.bind, options.port);
   OrFail(q->Start(campaign.id, NowMs(clock)).status());
 
   InstallStopHandlers();
@@ -413,11 +426,14 @@ struct WorkerCliOptions {
   std::string sweep = "5s";
   int batch = 1;
   std::string id;
+  std::string log_format = "text";
 };
 
 void RunWorker(const WorkerCliOptions& options, const GlobalOptions& global) {
   if (!options.group.empty()) OrFail(CheckGroupLabel(options.group));
   if (options.slots < 1) Fail(Status::InvalidInput("--slots must be at least 1"));
+  if (options.log_format != "text" && options.log_format != "json")
+    Fail(Status::InvalidInput("--log-format must be text or json, not '" + options.log_format + "'"));
   WorkerOptions w;
   w.store_url = StoreUrlFrom(global.store);
   w.id = options.id;
@@ -435,15 +451,46 @@ void RunWorker(const WorkerCliOptions& options, const GlobalOptions& global) {
   ForgePool forges(clock, &ledger);
   RunnerOptions runner;
   runner.store_url = w.store_url;
-  runner.log = [](const std::string& line) { std::cerr << "skein worker: " << line << "\n"; };
+  std::string worker_id = w.id.empty() ? queue::NewWorkerId() : w.id;
+  w.id = worker_id;
+  if (options.log_format == "json") {
+    runner.log = [worker_id](const JobLogLine& line) {
+      WriteLogLine(JsonLogLine("info", line.message,
+                               {{"worker", worker_id},
+                                {"campaign", line.campaign},
+                                {"job", line.job},
+                                {"attempt", line.attempt},
+                                {"target", line.target}}));
+    };
+  } else {
+    runner.log = [](const JobLogLine& line) {
+      std::cerr << "skein worker: job " << line.job << " (" << line.campaign << ", attempt " << line.attempt
+                << ") " << line.target << ": " << line.message << "\n";
+    };
+  }
   w.handlers = [&] { return std::make_unique<JobRunner>(runner, forges, clock); };
   Worker worker(w, clock);
-  std::cerr << "skein worker " << worker.id() << ": " << w.slots << " slot(s)"
-            << (w.group.empty() ? "" : ", group " + w.group) << ", lease " << options.lease_ttl << "\n";
+  bool json_log = options.log_format == "json";
+  if (json_log) {
+    WriteLogLine(JsonLogLine("info", "worker started",
+                             {{"worker", worker.id()}, {"slots", w.slots}, {"group", w.group}}));
+  } else {
+    std::cerr << "skein worker " << worker.id() << ": " << w.slots << " slot(s)"
+              << (w.group.empty() ? "" : ", group " + w.group) << ", lease " << options.lease_ttl << "\n";
+  }
   OrFail(worker.Run());
   const WorkerStats& s = worker.stats();
-  std::cerr << "skein worker " << worker.id() << ": left (" << s.done << " done, " << s.failed << " failed, "
-            << s.errors << " errors, " << s.released << " released)\n";
+  if (json_log) {
+    WriteLogLine(JsonLogLine("info", "worker left",
+                             {{"worker", worker.id()},
+                              {"done", s.done.load()},
+                              {"failed", s.failed.load()},
+                              {"errors", s.errors.load()},
+                              {"released", s.released.load()}}));
+  } else {
+    std::cerr << "skein worker " << worker.id() << ": left (" << s.done << " done, " << s.failed
+              << " failed, " << s.errors << " errors, " << s.released << " released)\n";
+  }
 }
 
 // --- status and actions ---
@@ -565,6 +612,9 @@ void AddCampaignCommands(CLI::App& app, GlobalOptions& global) {
                   "How long a job's lease lasts without a heartbeat (default 30s)");
   cmd->add_option("--sweep", run->sweep, "How often expired leases are reclaimed (default 5s)");
   cmd->add_flag("--json", run->json, "Print the campaign, its jobs and events as JSON at the end");
+  cmd->add_flag("--no-ui", run->no_ui, "Do not serve the dashboard while it runs");
+  cmd->add_option("--bind", run->bind, "The dashboard's address (default 127.0.0.1)");
+  cmd->add_option("--port", run->port, "The dashboard's port (default 0: a free one, printed)");
   cmd->callback([run, &global] { RunRun(*run, global); });
 
   auto worker = std::make_shared<WorkerCliOptions>();
@@ -575,6 +625,8 @@ void AddCampaignCommands(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--sweep", worker->sweep, "How often expired leases are reclaimed (default 5s)");
   cmd->add_option("--batch", worker->batch, "Jobs claimed at once per slot (default 1)");
   cmd->add_option("--id", worker->id, "Worker id (default host-pid-random)");
+  cmd->add_option("--log-format", worker->log_format,
+                  "text (default) or json: one JSON object per line with campaign, job and attempt ids");
   cmd->callback([worker, &global] { RunWorker(*worker, global); });
 
   auto status = std::make_shared<std::pair<std::string, bool>>();

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   skein::AddDataCommands(app, global);
   skein::AddMigrateConsumerCommand(app, global);
   skein::AddCampaignCommands(app, global);
+  skein::AddServeCommands(app, global);
 
   if (int code = skein::RejectUnknownCommand(app, argc, argv); code != 0) return code;
   try {

@@ -105,8 +105,9 @@ std::vector<queue::NewJob> CampaignJobs(const Migration& m, const RolloutPlan& p
     j.tier = p.consumer.tier;
     j.group = GroupOf(m, entity);
     j.needs_approval = p.needs_approval;
-    j.payload =
-        json{{"handler", p.estimate.handler == ConsumerHandler::kBuiltin ? "builtin" : "agent"}}.dump();
+    json payload = {{"handler", p.estimate.handler == ConsumerHandler::kBuiltin ? "builtin" : "agent"}};
+    if (entity != nullptr && !entity->title.empty()) payload["title"] = entity->title;  // for the portal
+    j.payload = payload.dump();
     jobs.push_back(std::move(j));
   }
   return jobs;
@@ -210,6 +211,8 @@ Result<const CampaignContext*> JobRunner::Context(const queue::Campaign& campaig
 Result<JobOutcome> JobRunner::Run(const queue::Campaign& campaign, const queue::Lease& lease,
                                   const JobFence& fence) {
   const queue::Job& job = lease.job;
+  current_ = JobLogLine{campaign.id, job.id, lease.token, job.target, ""};
+  Log("started " + job.kind + " job");
   Result<JobOutcome> out = [&]() -> Result<JobOutcome> {
     ASSIGN_OR_RETURN(const CampaignContext* c, Context(campaign));
     if (job.kind == "partition") return RunPartition(*c, job);
@@ -217,12 +220,20 @@ Result<JobOutcome> JobRunner::Run(const queue::Campaign& campaign, const queue::
     if (job.kind == "consumer") return RunConsumer(*c, job, fence);
     return Status::Internal("job " + std::to_string(job.id) + " has an unknown kind '" + job.kind + "'");
   }();
+  Log(out.ok() ? (out->ok ? "done: " : "failed: ") + out->outcome : "error: " + out.status().message());
   // A store that went away (a restarted database): connect afresh for the retry.
   if (!out.ok() && out.status().code() == StatusCode::kUnavailable) {
     store_.reset();
     contexts_.clear();
   }
   return out;
+}
+
+void JobRunner::Log(const std::string& message) {
+  if (!options_.log) return;
+  JobLogLine line = current_;
+  line.message = message;
+  options_.log(line);
 }
 
 Result<JobOutcome> JobRunner::RunPartition(const CampaignContext& c, const queue::Job& job) {
@@ -235,9 +246,7 @@ Result<JobOutcome> JobRunner::RunPartition(const CampaignContext& c, const queue
   ASSIGN_OR_RETURN(std::unique_ptr<SqlEngine> engine, OpenEngineFor(c.locations->v1));
   dataset::BackfillOptions options;
   options.partitions = {job.target};
-  auto progress = [&](const std::string& line) {
-    if (options_.log) options_.log(line);
-  };
+  auto progress = [&](const std::string& line) { Log(line); };
   ASSIGN_OR_RETURN(dataset::BackfillReport report,
                    dataset::Backfill(m, *c.locations, *engine, *store_, progress, options));
   JobOutcome out;
@@ -287,8 +296,7 @@ Result<JobOutcome> JobRunner::RunConsumer(const CampaignContext& c, const queue:
   options.evidence_root = options_.evidence_root;
   options.remote = RemoteOf(*consumer, repo);
   options.v1_location = c.v1_location;  // even when v2 has no location yet (data.materialize: false)
-  if (options_.log)
-    options.progress = [&](const std::string& line) { options_.log(job.target + ": " + line); };
+  if (options_.log) options.progress = [&](const std::string& line) { Log(line); };
   options.fence = fence;
   std::unique_ptr<vcs::Forge> owned;
   ASSIGN_OR_RETURN(vcs::Forge * forge, forges_.For(c.migration, *consumer, repo, options.remote, owned));

@@ -100,11 +100,21 @@ class ForgePool {
   std::map<std::string, std::unique_ptr<vcs::Forge>> forges_;
 };
 
+// One step of a job, for the log: where it happened (campaign, job, attempt = the lease's fencing
+// token, target) and what.
+struct JobLogLine {
+  std::string campaign;
+  int64_t job = 0;
+  int64_t attempt = 0;
+  std::string target;
+  std::string message;
+};
+
 struct RunnerOptions {
   std::string store_url;
   std::filesystem::path workspaces = ".skein/workspaces";
   std::filesystem::path evidence_root = ".skein/evidence";
-  std::function<void(const std::string&)> log;  // one line per step; may be empty
+  std::function<void(const JobLogLine&)> log;  // one line per step; may be empty
 };
 
 class JobRunner final : public JobHandler {
@@ -122,7 +132,10 @@ class JobRunner final : public JobHandler {
   Result<JobOutcome> RunConsumer(const CampaignContext& c, const queue::Job& job,
                                  const std::function<Status()>& fence);
 
+  void Log(const std::string& message);
+
   RunnerOptions options_;
+  JobLogLine current_;  // the job being run (a runner runs one at a time)
   ForgePool& forges_;
   Clock& clock_;
   std::unique_ptr<Store> store_;
