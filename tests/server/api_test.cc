@@ -2,6 +2,8 @@
 // against docs/openapi.yaml, and bad input — each the right 4xx with a message, nothing changed.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "server/tokens.h"
 #include "tests/server/portal_fixture.h"
 
@@ -440,7 +442,13 @@ TEST_P(PortalTest, ExposesPrometheusMetrics) {
   EXPECT_NE(m.find("skein_attempt_duration_seconds_bucket{kind=\"consumer\",le=\"0.1\"} 2\n"),
             std::string::npos);
   Call("GET", "/api/v1/campaigns", viewer_token_);
-  std::string again = Raw("GET", "/metrics", "", "", "").text;
+  // A request is counted when its answer has gone out, on the server's thread: wait for it.
+  std::string again;
+  for (int i = 0; i < 100; ++i) {
+    again = Raw("GET", "/metrics", "", "", "").text;
+    if (again.find("route=\"/api/v1/campaigns\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_NE(again.find("skein_http_requests_total{route=\"/api/v1/campaigns\",code=\"200\"} 1\n"),
             std::string::npos)
       << again;
