@@ -4,6 +4,8 @@
 
 #include <fcntl.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -530,10 +532,14 @@ Result<int> Server::Start() {
   };
   s.http.set_payload_max_length(kMaxBody);
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second server on a taken
-  // port would start and silently share it instead of saying the port is taken.
+  // port would start and silently share it instead of saying the port is taken. TCP_NODELAY
+  // (accepted sockets inherit it): httplib writes headers and body apart, and with Nagle's
+  // algorithm a kept-alive connection's body would wait ~40 ms for the client's delayed ACK.
+  s.http.set_tcp_nodelay(true);
   s.http.set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<void*>(&yes), sizeof(yes));
+    setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<void*>(&yes), sizeof(yes));
   });
   s.http.set_keep_alive_max_count(1000);
   s.http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
