@@ -15,6 +15,11 @@ using nlohmann::json;
 using queue::JobState;
 
 constexpr int kMaxPage = 1000;
+// How long answers are reused: a campaign's summary (the event streams poll it every 250 ms, for
+// every open dashboard), its page, and the catalog (it changes on import).
+constexpr auto kSummaryFresh = std::chrono::milliseconds(500);
+constexpr auto kDetailFresh = std::chrono::milliseconds(1000);
+constexpr auto kGraphFresh = std::chrono::seconds(30);
 constexpr size_t kBurndownPoints = 200;
 
 int64_t NowMs(Clock& clock) {
@@ -319,10 +324,43 @@ Result<json> Api::Summary(queue::Queue& q, const queue::Campaign& c) {
               {"consumers", {{"total", consumers.total}, {"remaining", remaining.total}}}};
 }
 
+std::optional<json> Api::Cached(std::map<std::string, CachedJson>& cache, const std::string& key,
+                                std::chrono::milliseconds fresh) {
+  std::lock_guard lock(cache_mutex_);
+  auto it = cache.find(key);
+  if (it == cache.end()) return std::nullopt;
+  auto now = std::chrono::steady_clock::now();
+  if (now - it->second.at <= fresh) return it->second.body;
+  // Stale: one request computes it again while the others answer with what is there (a request
+  // that failed to finish within a few seconds hands the job on).
+  if (now - it->second.refreshing_since < std::chrono::seconds(5)) return it->second.body;
+  it->second.refreshing_since = now;
+  return std::nullopt;
+}
+
+void Api::Remember(std::map<std::string, CachedJson>& cache, const std::string& key, const json& body) {
+  std::lock_guard lock(cache_mutex_);
+  if (cache.size() > 1000) cache.clear();
+  cache[key] = CachedJson{body, std::chrono::steady_clock::now(), {}};
+}
+
+void Api::Forget(const std::string& campaign) {
+  std::lock_guard lock(cache_mutex_);
+  summaries_.erase(campaign);
+  details_.erase(campaign);
+}
+
+Result<json> Api::RecentSummary(queue::Queue& q, const queue::Campaign& c) {
+  if (std::optional<json> cached = Cached(summaries_, c.id, kSummaryFresh)) return *cached;
+  ASSIGN_OR_RETURN(json summary, Summary(q, c));
+  Remember(summaries_, c.id, summary);
+  return summary;
+}
+
 Result<std::optional<json>> Api::Progress(queue::Queue& q, const std::string& campaign) {
   ASSIGN_OR_RETURN(std::optional<queue::Campaign> c, q.FindCampaign(campaign));
   if (!c) return std::optional<json>();
-  ASSIGN_OR_RETURN(json summary, Summary(q, *c));
+  ASSIGN_OR_RETURN(json summary, RecentSummary(q, *c));
   return std::optional<json>(json{{"campaign", c->id},
                                   {"state", summary["state"]},
                                   {"reason", summary["reason"]},
@@ -335,13 +373,14 @@ ApiReply Api::ListCampaigns(const ApiRequest&) {
   REPLY_ASSIGN_OR_RETURN(std::vector<queue::Campaign> campaigns, q->ListCampaigns());
   json list = json::array();
   for (const auto& c : campaigns) {
-    REPLY_ASSIGN_OR_RETURN(json summary, Summary(*q, c));
+    REPLY_ASSIGN_OR_RETURN(json summary, RecentSummary(*q, c));
     list.push_back(std::move(summary));
   }
   return Ok({{"campaigns", list}});
 }
 
 ApiReply Api::GetCampaign(const ApiRequest& r) {
+  if (std::optional<json> cached = Cached(details_, r.params.at(0), kDetailFresh)) return Ok(*cached);
   REPLY_ASSIGN_OR_RETURN(auto q, queues_.Borrow());
   REPLY_ASSIGN_OR_RETURN(std::optional<queue::Campaign> c, RequireCampaign(*q, r.params.at(0)));
   REPLY_ASSIGN_OR_RETURN(json out, Summary(*q, *c));
@@ -397,6 +436,7 @@ ApiReply Api::GetCampaign(const ApiRequest& r) {
   size_t first = events.size() > 100 ? events.size() - 100 : 0;
   for (size_t i = first; i < events.size(); ++i) event_list.push_back(EventJson(events[i]));
   out["events"] = event_list;
+  Remember(details_, c->id, out);
   return Ok(out);
 }
 
@@ -462,12 +502,22 @@ ApiReply Api::ListAttempts(const ApiRequest& r) {
 // --- catalog and lineage ---
 
 Result<std::shared_ptr<const CatalogGraph>> Api::Graph() {
-  std::lock_guard lock(graph_mutex_);
   auto now = std::chrono::steady_clock::now();
-  if (graph_ && now - graph_at_ < std::chrono::seconds(5)) return graph_;
-  ASSIGN_OR_RETURN(auto store, stores_.Borrow());
-  ASSIGN_OR_RETURN(std::vector<Entity> entities, store->ListEntities());
-  graph_ = std::make_shared<const CatalogGraph>(std::move(entities));
+  {
+    std::lock_guard lock(graph_mutex_);
+    // While one request reads the catalog again, the others keep answering from the old one.
+    if (graph_ && (now - graph_at_ < kGraphFresh || graph_refreshing_)) return graph_;
+    graph_refreshing_ = true;
+  }
+  Result<std::shared_ptr<const CatalogGraph>> fresh = [&]() -> Result<std::shared_ptr<const CatalogGraph>> {
+    ASSIGN_OR_RETURN(auto store, stores_.Borrow());
+    ASSIGN_OR_RETURN(std::vector<Entity> entities, store->ListEntities());
+    return std::make_shared<const CatalogGraph>(std::move(entities));
+  }();
+  std::lock_guard lock(graph_mutex_);
+  graph_refreshing_ = false;
+  if (!fresh.ok()) return graph_ ? Result<std::shared_ptr<const CatalogGraph>>(graph_) : fresh.status();
+  graph_ = *fresh;
   graph_at_ = now;
   return graph_;
 }
@@ -602,6 +652,7 @@ ApiReply Api::Pause(const ApiRequest& r) {
         "campaign '" + c->id + "' is " + std::string(queue::CampaignStateName(c->state)) + ", not migrating");
   REPLY_IF_ERROR(
       q->Pause(c->id, "paused by " + r.who.name + (reason.empty() ? "" : ": " + reason), NowMs(clock_)));
+  Forget(c->id);
   REPLY_ASSIGN_OR_RETURN(c, RequireCampaign(*q, c->id));
   REPLY_ASSIGN_OR_RETURN(json summary, Summary(*q, *c));
   return Ok(summary);
@@ -612,7 +663,9 @@ ApiReply Api::Resume(const ApiRequest& r) {
   REPLY_ASSIGN_OR_RETURN(auto q, queues_.Borrow());
   REPLY_ASSIGN_OR_RETURN(std::optional<queue::Campaign> c, RequireCampaign(*q, r.params.at(0)));
   REPLY_IF_ERROR(q->Resume(c->id, NowMs(clock_)));
+  Forget(c->id);
   REPLY_IF_ERROR(q->Advance(c->id, NowMs(clock_)).status());
+  Forget(c->id);
   REPLY_ASSIGN_OR_RETURN(c, RequireCampaign(*q, c->id));
   REPLY_ASSIGN_OR_RETURN(json summary, Summary(*q, *c));
   return Ok(summary);
@@ -629,6 +682,7 @@ ApiReply Api::Cancel(const ApiRequest& r) {
         "campaign '" + c->id + "' has ended (" + std::string(queue::CampaignStateName(c->state)) + ")");
   REPLY_IF_ERROR(
       q->Cancel(c->id, "cancelled by " + r.who.name + (reason.empty() ? "" : ": " + reason), NowMs(clock_)));
+  Forget(c->id);
   REPLY_ASSIGN_OR_RETURN(c, RequireCampaign(*q, c->id));
   REPLY_ASSIGN_OR_RETURN(json summary, Summary(*q, *c));
   return Ok(summary);
@@ -643,6 +697,7 @@ ApiReply Api::Rollback(const ApiRequest& r) {
   // Fence first, so no worker starts a side effect from now on; the rest (closing requests,
   // removing data) takes a while and runs in the background, resumable like `skein rollback`.
   REPLY_IF_ERROR(q->BeginRollback(c->id, NowMs(clock_)));
+  Forget(c->id);
   REPLY_IF_ERROR(q->AddEvent(c->id, "rollback", "rollback started by " + r.who.name, NowMs(clock_)));
   std::string id = c->id;
   std::lock_guard lock(rollbacks_mutex_);
@@ -696,6 +751,7 @@ ApiReply Api::ApproveCampaign(const ApiRequest& r) {
   REPLY_ASSIGN_OR_RETURN(auto q, queues_.Borrow());
   REPLY_ASSIGN_OR_RETURN(std::optional<queue::Campaign> c, RequireCampaign(*q, r.params.at(0)));
   REPLY_ASSIGN_OR_RETURN(int approved, q->Approve(c->id, jobs, wave, r.who.name, NowMs(clock_)));
+  Forget(c->id);
   REPLY_IF_ERROR(q->Advance(c->id, NowMs(clock_)).status());
   return Ok({{"approved", approved}});
 }
@@ -706,6 +762,7 @@ ApiReply Api::ApproveJob(const ApiRequest& r) {
   REPLY_ASSIGN_OR_RETURN(auto q, queues_.Borrow());
   REPLY_ASSIGN_OR_RETURN(std::optional<queue::Job> job, RequireJob(*q, id));
   REPLY_ASSIGN_OR_RETURN(int approved, q->Approve(job->campaign, {id}, 0, r.who.name, NowMs(clock_)));
+  Forget(job->campaign);
   if (approved == 0)
     return ErrorReply(409, "conflict",
                       "job " + std::to_string(id) + " is " + std::string(queue::JobStateName(job->state)) +
@@ -724,6 +781,7 @@ ApiReply Api::RetryJob(const ApiRequest& r) {
                       "job " + std::to_string(id) + " is " + std::string(queue::JobStateName(job->state)) +
                           ": only failed or dead jobs are retried");
   REPLY_IF_ERROR(q->Retry(job->campaign, id, NowMs(clock_)));
+  Forget(job->campaign);
   REPLY_ASSIGN_OR_RETURN(job, q->FindJob(id));
   return Ok(JobSummaryJson(*job));
 }

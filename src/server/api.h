@@ -126,8 +126,22 @@ class Api {
   Pool<queue::Queue>& queues() { return queues_; }
 
  private:
+  struct CachedJson {
+    nlohmann::json body;
+    std::chrono::steady_clock::time_point at;
+    std::chrono::steady_clock::time_point refreshing_since;  // a request is computing it again
+  };
   Result<nlohmann::json> Summary(queue::Queue& q, const queue::Campaign& c);
-  // The catalog, read again at most every few seconds.
+  // The summary, reused for a moment: many dashboards ask for the same one. Cached() answers a
+  // fresh entry, or a stale one while another request computes it again; nullopt tells the caller
+  // to compute it (and Remember it).
+  Result<nlohmann::json> RecentSummary(queue::Queue& q, const queue::Campaign& c);
+  std::optional<nlohmann::json> Cached(std::map<std::string, CachedJson>& cache, const std::string& key,
+                                       std::chrono::milliseconds fresh);
+  void Remember(std::map<std::string, CachedJson>& cache, const std::string& key, const nlohmann::json& body);
+  // After an action: the next read of the campaign is fresh.
+  void Forget(const std::string& campaign);
+  // The catalog, read again at most every 30 s (one request rebuilds; the others use the old one).
   Result<std::shared_ptr<const CatalogGraph>> Graph();
 
   std::string store_url_;
@@ -137,6 +151,10 @@ class Api {
   std::mutex graph_mutex_;
   std::shared_ptr<const CatalogGraph> graph_;
   std::chrono::steady_clock::time_point graph_at_;
+  bool graph_refreshing_ = false;
+  std::mutex cache_mutex_;
+  std::map<std::string, CachedJson> summaries_;  // by campaign
+  std::map<std::string, CachedJson> details_;    // by campaign
   std::mutex rollbacks_mutex_;
   std::vector<std::thread> rollbacks_;
 };

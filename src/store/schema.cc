@@ -302,6 +302,16 @@ ALTER TABLE campaign_events ADD COLUMN alerted_ms BIGINT NOT NULL DEFAULT 0;
 UPDATE campaign_events SET alerted_ms = 1;
 )sql",
     },
+    {
+        7,
+        "a campaign's jobs in id order, so the portal's pages read their rows instead of sorting all",
+        R"sql(
+CREATE INDEX jobs_by_campaign_id ON jobs(campaign, id);
+)sql",
+        R"sql(
+CREATE INDEX jobs_by_campaign_id ON jobs(campaign, id);
+)sql",
+    },
 };
 
 }  // namespace
