@@ -20,6 +20,8 @@ constexpr int kMaxPage = 1000;
 constexpr auto kSummaryFresh = std::chrono::milliseconds(500);
 constexpr auto kDetailFresh = std::chrono::milliseconds(1000);
 constexpr auto kGraphFresh = std::chrono::seconds(30);
+// An answer older than fresh + this is computed again before answering, not served stale.
+constexpr auto kStaleServed = std::chrono::seconds(5);
 constexpr size_t kBurndownPoints = 200;
 
 int64_t NowMs(Clock& clock) {
@@ -274,6 +276,12 @@ Api::Api(std::string store_url, Clock& clock)
       stores_([url = store_url_] { return OpenStore(url); }) {}
 
 Api::~Api() {
+  {
+    std::lock_guard lock(cache_mutex_);
+    stopping_ = true;
+  }
+  refresh_wake_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
   std::lock_guard lock(rollbacks_mutex_);
   for (std::thread& t : rollbacks_) t.join();
 }
@@ -321,40 +329,74 @@ Result<json> Api::Summary(queue::Queue& q, const queue::Campaign& c) {
               {"created_ms", c.created_ms},
               {"updated_ms", c.updated_ms},
               {"counts", CountsJson(counts)},
-              {"consumers", {{"total", consumers.total}, {"remaining", remaining.total}}}};
+              {"consumers", {{"total", consumers.total}, {"remaining", remaining.total}}},
+              {"as_of_ms", NowMs(clock_)}};
 }
 
-std::optional<json> Api::Cached(std::map<std::string, CachedJson>& cache, const std::string& key,
-                                std::chrono::milliseconds fresh) {
-  std::lock_guard lock(cache_mutex_);
-  auto it = cache.find(key);
-  if (it == cache.end()) return std::nullopt;
-  auto now = std::chrono::steady_clock::now();
-  if (now - it->second.at <= fresh) return it->second.body;
-  // Stale: one request computes it again while the others answer with what is there (a request
-  // that failed to finish within a few seconds hands the job on).
-  if (now - it->second.refreshing_since < std::chrono::seconds(5)) return it->second.body;
-  it->second.refreshing_since = now;
-  return std::nullopt;
-}
-
-void Api::Remember(std::map<std::string, CachedJson>& cache, const std::string& key, const json& body) {
+Result<json> Api::Reuse(std::map<std::string, CachedJson>& cache, const std::string& key,
+                        std::chrono::milliseconds fresh, queue::Queue& q, const Compute& compute) {
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = cache.find(key);
+    if (it != cache.end() && std::chrono::steady_clock::now() - it->second.at <= fresh + kStaleServed) {
+      CachedJson& entry = it->second;
+      if (std::chrono::steady_clock::now() - entry.at > fresh && !entry.refreshing && !stopping_) {
+        entry.refreshing = true;
+        refreshes_.push_back(Refresh{&cache, key, generation_, compute});
+        if (!refresher_.joinable()) refresher_ = std::thread([this] { RefreshLoop(); });
+        refresh_wake_.notify_one();
+      }
+      return entry.body;
+    }
+  }
+  ASSIGN_OR_RETURN(json body, compute(q));
   std::lock_guard lock(cache_mutex_);
   if (cache.size() > 1000) cache.clear();
-  cache[key] = CachedJson{body, std::chrono::steady_clock::now(), {}};
+  auto [it, added] = cache.try_emplace(key);
+  // Another request may have put a newer one there meanwhile; either is a right answer.
+  if (added || !it->second.refreshing) {
+    it->second.body = body;
+    it->second.at = std::chrono::steady_clock::now();
+  }
+  return body;
+}
+
+void Api::RefreshLoop() {
+  std::unique_lock lock(cache_mutex_);
+  while (true) {
+    refresh_wake_.wait(lock, [this] { return stopping_ || !refreshes_.empty(); });
+    if (stopping_) return;
+    Refresh job = std::move(refreshes_.front());
+    refreshes_.erase(refreshes_.begin());
+    lock.unlock();
+    Result<json> body = [&]() -> Result<json> {
+      ASSIGN_OR_RETURN(auto q, queues_.Borrow());
+      return job.compute(*q);
+    }();
+    lock.lock();
+    auto it = job.cache->find(job.key);
+    if (it == job.cache->end()) continue;
+    it->second.refreshing = false;
+    if (job.generation != generation_) continue;  // an action came between: the answer is old
+    if (!body.ok()) continue;                     // the old answer stays; the next request asks again
+    it->second.body = std::move(*body);
+    it->second.at = std::chrono::steady_clock::now();
+  }
 }
 
 void Api::Forget(const std::string& campaign) {
   std::lock_guard lock(cache_mutex_);
   summaries_.erase(campaign);
   details_.erase(campaign);
+  ++generation_;  // a refresh begun before this does not land
 }
 
 Result<json> Api::RecentSummary(queue::Queue& q, const queue::Campaign& c) {
-  if (std::optional<json> cached = Cached(summaries_, c.id, kSummaryFresh)) return *cached;
-  ASSIGN_OR_RETURN(json summary, Summary(q, c));
-  Remember(summaries_, c.id, summary);
-  return summary;
+  // Read the campaign again when computing: its state may have moved (another process paused it).
+  return Reuse(summaries_, c.id, kSummaryFresh, q, [this, id = c.id](queue::Queue& q) -> Result<json> {
+    ASSIGN_OR_RETURN(std::optional<queue::Campaign> now, RequireCampaign(q, id));
+    return Summary(q, *now);
+  });
 }
 
 Result<std::optional<json>> Api::Progress(queue::Queue& q, const std::string& campaign) {
@@ -365,7 +407,8 @@ Result<std::optional<json>> Api::Progress(queue::Queue& q, const std::string& ca
                                   {"state", summary["state"]},
                                   {"reason", summary["reason"]},
                                   {"counts", summary["counts"]},
-                                  {"consumers", summary["consumers"]}});
+                                  {"consumers", summary["consumers"]},
+                                  {"as_of_ms", summary["as_of_ms"]}});
 }
 
 ApiReply Api::ListCampaigns(const ApiRequest&) {
@@ -380,13 +423,19 @@ ApiReply Api::ListCampaigns(const ApiRequest&) {
 }
 
 ApiReply Api::GetCampaign(const ApiRequest& r) {
-  if (std::optional<json> cached = Cached(details_, r.params.at(0), kDetailFresh)) return Ok(*cached);
   REPLY_ASSIGN_OR_RETURN(auto q, queues_.Borrow());
-  REPLY_ASSIGN_OR_RETURN(std::optional<queue::Campaign> c, RequireCampaign(*q, r.params.at(0)));
-  REPLY_ASSIGN_OR_RETURN(json out, Summary(*q, *c));
+  const std::string& id = r.params.at(0);
+  REPLY_ASSIGN_OR_RETURN(
+      json out, Reuse(details_, id, kDetailFresh, *q, [this, id](queue::Queue& q) { return Detail(q, id); }));
+  return Ok(out);
+}
+
+Result<json> Api::Detail(queue::Queue& q, const std::string& campaign) {
+  ASSIGN_OR_RETURN(std::optional<queue::Campaign> c, RequireCampaign(q, campaign));
+  ASSIGN_OR_RETURN(json out, Summary(q, *c));
   out["policy"] = ParseOr(c->policy_json, json::object());
 
-  REPLY_ASSIGN_OR_RETURN(queue::FailureRate rate, q->RecentFailureRate(c->id));
+  ASSIGN_OR_RETURN(queue::FailureRate rate, q.RecentFailureRate(c->id));
   out["failure_rate"] = {{"rate", rate.sample > 0 ? static_cast<double>(rate.failures) / rate.sample : 0.0},
                          {"failures", rate.failures},
                          {"sample", rate.sample},
@@ -395,7 +444,7 @@ ApiReply Api::GetCampaign(const ApiRequest& r) {
                          {"threshold", c->policy.pause_on_failure_rate}};
 
   // When each wave opened: its "stage" event ("wave N opened: ...", "data partitions opened: ...").
-  REPLY_ASSIGN_OR_RETURN(std::vector<queue::Event> events, q->ListEvents(c->id));
+  ASSIGN_OR_RETURN(std::vector<queue::Event> events, q.ListEvents(c->id));
   std::map<int, int64_t> opened;
   for (const auto& e : events) {
     if (e.kind != "stage") continue;
@@ -405,7 +454,7 @@ ApiReply Api::GetCampaign(const ApiRequest& r) {
       opened.emplace(std::atoi(e.message.c_str() + 5), e.at_ms);
     }
   }
-  REPLY_ASSIGN_OR_RETURN(std::vector<queue::WaveCounts> waves, q->CountJobsByWave(c->id));
+  ASSIGN_OR_RETURN(std::vector<queue::WaveCounts> waves, q.CountJobsByWave(c->id));
   json wave_list = json::array();
   for (const auto& w : waves) {
     bool ended = true;
@@ -422,7 +471,7 @@ ApiReply Api::GetCampaign(const ApiRequest& r) {
   out["waves"] = wave_list;
 
   // Consumers left over time: one step down per ended consumer job, thinned to ~200 points.
-  REPLY_ASSIGN_OR_RETURN(std::vector<int64_t> finished, q->FinishTimes(c->id, "consumer"));
+  ASSIGN_OR_RETURN(std::vector<int64_t> finished, q.FinishTimes(c->id, "consumer"));
   int64_t total = out["consumers"]["total"].get<int64_t>();
   json burndown = json::array({{{"at_ms", c->created_ms}, {"remaining", total}}});
   size_t step = std::max<size_t>(1, finished.size() / kBurndownPoints);
@@ -436,8 +485,7 @@ ApiReply Api::GetCampaign(const ApiRequest& r) {
   size_t first = events.size() > 100 ? events.size() - 100 : 0;
   for (size_t i = first; i < events.size(); ++i) event_list.push_back(EventJson(events[i]));
   out["events"] = event_list;
-  Remember(details_, c->id, out);
-  return Ok(out);
+  return out;
 }
 
 ApiReply Api::ListJobs(const ApiRequest& r) {

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -92,7 +94,7 @@ class Pool {
 class Api {
  public:
   Api(std::string store_url, Clock& clock);
-  ~Api();  // waits for rollbacks it started
+  ~Api();  // waits for rollbacks it started and for its refresher
 
   using Handler = ApiReply (Api::*)(const ApiRequest&);
   struct Route {
@@ -126,21 +128,24 @@ class Api {
   Pool<queue::Queue>& queues() { return queues_; }
 
  private:
+  using Compute = std::function<Result<nlohmann::json>(queue::Queue&)>;
   struct CachedJson {
     nlohmann::json body;
     std::chrono::steady_clock::time_point at;
-    std::chrono::steady_clock::time_point refreshing_since;  // a request is computing it again
+    bool refreshing = false;  // the refresher has it in hand
   };
   Result<nlohmann::json> Summary(queue::Queue& q, const queue::Campaign& c);
-  // The summary, reused for a moment: many dashboards ask for the same one. Cached() answers a
-  // fresh entry, or a stale one while another request computes it again; nullopt tells the caller
-  // to compute it (and Remember it).
+  Result<nlohmann::json> Detail(queue::Queue& q, const std::string& campaign);
+  // The summary, reused for a moment: many dashboards ask for the same one.
   Result<nlohmann::json> RecentSummary(queue::Queue& q, const queue::Campaign& c);
-  std::optional<nlohmann::json> Cached(std::map<std::string, CachedJson>& cache, const std::string& key,
-                                       std::chrono::milliseconds fresh);
-  void Remember(std::map<std::string, CachedJson>& cache, const std::string& key, const nlohmann::json& body);
-  // After an action: the next read of the campaign is fresh.
+  // A cached answer: computed here when there is none; a fresh one as it is; a stale one as it is
+  // while the refresher thread computes it again (stale-while-revalidate), so no request waits
+  // for a recomputation once the first answer exists.
+  Result<nlohmann::json> Reuse(std::map<std::string, CachedJson>& cache, const std::string& key,
+                               std::chrono::milliseconds fresh, queue::Queue& q, const Compute& compute);
+  // After an action: the next read of the campaign is computed afresh.
   void Forget(const std::string& campaign);
+  void RefreshLoop();
   // The catalog, read again at most every 30 s (one request rebuilds; the others use the old one).
   Result<std::shared_ptr<const CatalogGraph>> Graph();
 
@@ -153,8 +158,19 @@ class Api {
   std::chrono::steady_clock::time_point graph_at_;
   bool graph_refreshing_ = false;
   std::mutex cache_mutex_;
+  std::condition_variable refresh_wake_;
   std::map<std::string, CachedJson> summaries_;  // by campaign
   std::map<std::string, CachedJson> details_;    // by campaign
+  struct Refresh {
+    std::map<std::string, CachedJson>* cache;
+    std::string key;
+    uint64_t generation;
+    Compute compute;
+  };
+  std::vector<Refresh> refreshes_;  // waiting for the refresher
+  uint64_t generation_ = 0;         // Forget() moves it on: a refresh begun before does not land
+  bool stopping_ = false;
+  std::thread refresher_;
   std::mutex rollbacks_mutex_;
   std::vector<std::thread> rollbacks_;
 };

@@ -432,10 +432,13 @@ void Server::Impl::AddStream() {
         for (const std::string& id : ids) {
           Result<std::optional<json>> progress = api.Progress(queue, id);
           if (!progress.ok() || !progress->has_value()) continue;
-          std::string text = (*progress)->dump();
-          if (sent[id] == text) continue;
-          sent[id] = text;
-          out += "event: progress\ndata: " + text + "\n\n";
+          // Sent when it changes; when it was computed is not a change.
+          json unstamped = **progress;
+          unstamped.erase("as_of_ms");
+          std::string key = unstamped.dump();
+          if (sent[id] == key) continue;
+          sent[id] = std::move(key);
+          out += "event: progress\ndata: " + (*progress)->dump() + "\n\n";
         }
         Result<std::vector<queue::Event>> events = queue.EventsAfter(last_event, 200);
         if (events.ok()) {

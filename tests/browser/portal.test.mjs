@@ -320,7 +320,9 @@ test('the portal shows a running campaign live, approves, shows diffs and keeps 
     await recordChanges();
     await runOnce('third run');
     await waitFor('2 consumers at the gate on the page', async () => (await count(page, 'awaiting-approval')) === 2);
-    assert.ok((await seenChanges()).length >= 2, 'the page changed while the run went');
+    // The header follows over the event stream (its figures may trail the table by a moment).
+    await waitFor('the page to change while the run went', async () => (await seenChanges()).length >= 2, 10000)
+      .catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify(await seenChanges())}`); });
     await shot(page, '04-tier-1-at-the-gate');
     await notReloaded();
   });

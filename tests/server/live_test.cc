@@ -108,6 +108,32 @@ TEST_P(PortalTest, StreamsProgressAndEventsAsTheCampaignMoves) {
   }));
 }
 
+// The campaign's page is reused for a moment and computed again behind the answers; what another
+// process changes shows within seconds, newer by its as_of_ms, and an action here shows at once.
+TEST_P(PortalTest, CampaignPagesCatchUpWithChangesMadeElsewhere) {
+  Reply first = Call("GET", "/api/v1/campaigns/c1", viewer_token_, std::nullopt, "/api/v1/campaigns/{id}");
+  ASSERT_EQ(first.status, 200) << first.text;
+  ASSERT_EQ(first.body["counts"]["done"], 2);
+  auto lease = q_->Claim("w2", "", 1, std::chrono::seconds(30), Now() + 100);
+  ASSERT_TRUE(lease.ok() && lease->size() == 1);
+  ASSERT_TRUE(
+      q_->Complete(lease->at(0).job.id, lease->at(0).token, true, "done", "{}", "{}", Now() + 110).ok());
+  Reply later;
+  for (int i = 0; i < 100; ++i) {  // 10 s
+    later = Call("GET", "/api/v1/campaigns/c1", viewer_token_);
+    ASSERT_EQ(later.status, 200) << later.text;
+    if (later.body["counts"]["done"] == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(later.body["counts"]["done"], 3) << "the page never caught up";
+  EXPECT_GT(later.body["as_of_ms"].get<int64_t>(), first.body["as_of_ms"].get<int64_t>());
+  EXPECT_EQ(later.body["burndown"].back()["remaining"], 2);
+
+  ASSERT_EQ(Call("POST", "/api/v1/campaigns/c1/pause", operator_token_, json::object()).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/campaigns/c1", viewer_token_).body["state"], "paused");
+  EXPECT_EQ(Call("GET", "/api/v1/campaigns", viewer_token_).body["campaigns"][0]["state"], "paused");
+}
+
 TEST_P(PortalTest, StreamsKeepHalfTheServersThreadsForTheApi) {
   server_->Stop();
   server::ServerOptions options;

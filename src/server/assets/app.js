@@ -984,6 +984,8 @@
     let stream = null;
     let panel = null;
     let lastProgressKey = '';
+    let newestProgress = null;  // the newest progress the event stream sent
+    let summaryRetry = null;
     const filters = { q: '', state: '', kind: '', owner: '', tier: '', wave: '' };
     let offset = 0;
     let total = 0;
@@ -1176,6 +1178,12 @@
       try {
         const s = await api('GET', `${API}/campaigns/${enc(id)}`);
         if (mine !== summarySeq) return;
+        // The server may answer with a page computed a moment ago while it computes it again;
+        // what the event stream said since is newer: keep it, and ask again shortly.
+        if (newestProgress && newestProgress.as_of_ms > (s.as_of_ms || 0)) {
+          for (const k of ['state', 'reason', 'counts', 'consumers', 'as_of_ms']) s[k] = newestProgress[k];
+          if (!summaryRetry) summaryRetry = setTimeout(() => { summaryRetry = null; loadSummary(); }, 1000);
+        }
         summary = s;
         document.title = `${id} · skein`;
         lastProgressKey = JSON.stringify([s.state, s.counts, s.consumers]);
@@ -1308,6 +1316,9 @@
 
     function onProgress(p) {
       if (p.campaign !== id || !summary) return;
+      if (newestProgress && p.as_of_ms < newestProgress.as_of_ms) return;
+      newestProgress = p;
+      if (p.as_of_ms < (summary.as_of_ms || 0)) return;  // the page already shows something newer
       const key = JSON.stringify([p.state, p.counts, p.consumers]);
       if (key === lastProgressKey) return;
       lastProgressKey = key;
@@ -1365,6 +1376,7 @@
       update(next) { showPanel(next.job); },
       destroy() {
         if (stream) stream.close();
+        clearTimeout(summaryRetry);
         refreshJobs.cancel(); refreshSummary.cancel(); pokePanel.cancel();
         searchLater.cancel(); ownerLater.cancel(); tierLater.cancel();
         document.removeEventListener('visibilitychange', onVisible);
