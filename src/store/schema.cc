@@ -312,6 +312,20 @@ CREATE INDEX jobs_by_campaign_id ON jobs(campaign, id);
 CREATE INDEX jobs_by_campaign_id ON jobs(campaign, id);
 )sql",
     },
+    {
+        8,
+        "a campaign's jobs in id order with every column the portal filters and searches on "
+        "(state, kind, wave, tier, target, owner, repo): its pages, counts and searches read the "
+        "index, not the rows (a job's state change updates it; the rest never changes)",
+        R"sql(
+DROP INDEX jobs_by_campaign_id;
+CREATE INDEX jobs_by_campaign_columns ON jobs(campaign, id, state, kind, wave, tier, target, owner, repo);
+)sql",
+        R"sql(
+DROP INDEX jobs_by_campaign_id;
+CREATE INDEX jobs_by_campaign_columns ON jobs(campaign, id, state, kind, wave, tier, target, owner, repo);
+)sql",
+    },
 };
 
 }  // namespace
