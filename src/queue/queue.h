@@ -252,6 +252,13 @@ struct JobPage {
   std::vector<Job> jobs;
 };
 
+// A job's place in a lineage: which consumer, how far it got.
+struct JobBrief {
+  int64_t id = 0;
+  std::string target;
+  JobState state = JobState::kWaiting;
+};
+
 struct WaveCounts {
   int wave = 0;  // 0: the data jobs
   Counts counts;
@@ -355,6 +362,8 @@ class Queue {
   // --- reads for the portal and /metrics (views.cc) ---
   // A page of a campaign's jobs matching `query`, sorted by id, and how many match in all.
   Result<JobPage> FindJobs(std::string_view campaign, const JobQuery& query);
+  // Each job of `kind` in a campaign: id, target and state only (the lineage's colours).
+  Result<std::vector<JobBrief>> ListJobBriefs(std::string_view campaign, std::string_view kind);
   // Jobs counted per wave (wave 0: the data jobs), with when each wave's last job ended.
   Result<std::vector<WaveCounts>> CountJobsByWave(std::string_view campaign);
   // When each ended job of `kind` ended (epoch ms, ascending): a burndown's input.

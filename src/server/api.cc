@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "fleet/campaign.h"
 
@@ -15,6 +16,9 @@ using nlohmann::json;
 using queue::JobState;
 
 constexpr int kMaxPage = 1000;
+// Consumers per lineage answer unless asked otherwise, and at most.
+constexpr int64_t kLineagePage = 500;
+constexpr int64_t kMaxLineagePage = 5000;
 // How long answers are reused: a campaign's summary (the event streams poll it every 250 ms, for
 // every open dashboard), its page, and the catalog (it changes on import).
 constexpr auto kSummaryFresh = std::chrono::milliseconds(500);
@@ -28,7 +32,7 @@ int64_t NowMs(Clock& clock) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count();
 }
 
-ApiReply Ok(json body) { return ApiReply{200, std::move(body)}; }
+ApiReply Ok(json body) { return ApiReply{200, std::move(body), nullptr}; }
 
 ApiReply BadRequest(std::string_view message) { return ErrorReply(400, "bad-request", message); }
 
@@ -239,7 +243,7 @@ std::string FromDataset(const std::string& manifest) {
 }  // namespace
 
 ApiReply ErrorReply(int http_status, std::string_view code, std::string_view message) {
-  return ApiReply{http_status, {{"error", {{"code", code}, {"message", message}}}}};
+  return ApiReply{http_status, {{"error", {{"code", code}, {"message", message}}}}, nullptr};
 }
 
 ApiReply ErrorReply(const Status& status) {
@@ -333,8 +337,8 @@ Result<json> Api::Summary(queue::Queue& q, const queue::Campaign& c) {
               {"as_of_ms", NowMs(clock_)}};
 }
 
-Result<json> Api::Reuse(std::map<std::string, CachedJson>& cache, const std::string& key,
-                        std::chrono::milliseconds fresh, queue::Queue& q, const Compute& compute) {
+Result<Api::Shared> Api::Reuse(std::map<std::string, CachedJson>& cache, const std::string& key,
+                               std::chrono::milliseconds fresh, queue::Queue& q, const Compute& compute) {
   {
     std::lock_guard lock(cache_mutex_);
     auto it = cache.find(key);
@@ -349,7 +353,8 @@ Result<json> Api::Reuse(std::map<std::string, CachedJson>& cache, const std::str
       return entry.body;
     }
   }
-  ASSIGN_OR_RETURN(json body, compute(q));
+  ASSIGN_OR_RETURN(json computed, compute(q));
+  auto body = std::make_shared<const json>(std::move(computed));
   std::lock_guard lock(cache_mutex_);
   if (cache.size() > 1000) cache.clear();
   auto [it, added] = cache.try_emplace(key);
@@ -379,7 +384,7 @@ void Api::RefreshLoop() {
     it->second.refreshing = false;
     if (job.generation != generation_) continue;  // an action came between: the answer is old
     if (!body.ok()) continue;                     // the old answer stays; the next request asks again
-    it->second.body = std::move(*body);
+    it->second.body = std::make_shared<const json>(std::move(*body));
     it->second.at = std::chrono::steady_clock::now();
   }
 }
@@ -388,15 +393,20 @@ void Api::Forget(const std::string& campaign) {
   std::lock_guard lock(cache_mutex_);
   summaries_.erase(campaign);
   details_.erase(campaign);
+  lineages_.clear();  // states of any dataset's consumers may have moved
+  lineage_pages_.clear();
   ++generation_;  // a refresh begun before this does not land
 }
 
 Result<json> Api::RecentSummary(queue::Queue& q, const queue::Campaign& c) {
   // Read the campaign again when computing: its state may have moved (another process paused it).
-  return Reuse(summaries_, c.id, kSummaryFresh, q, [this, id = c.id](queue::Queue& q) -> Result<json> {
-    ASSIGN_OR_RETURN(std::optional<queue::Campaign> now, RequireCampaign(q, id));
-    return Summary(q, *now);
-  });
+  ASSIGN_OR_RETURN(
+      Shared summary,
+      Reuse(summaries_, c.id, kSummaryFresh, q, [this, id = c.id](queue::Queue& q) -> Result<json> {
+        ASSIGN_OR_RETURN(std::optional<queue::Campaign> now, RequireCampaign(q, id));
+        return Summary(q, *now);
+      }));
+  return *summary;
 }
 
 Result<std::optional<json>> Api::Progress(queue::Queue& q, const std::string& campaign) {
@@ -425,9 +435,9 @@ ApiReply Api::ListCampaigns(const ApiRequest&) {
 ApiReply Api::GetCampaign(const ApiRequest& r) {
   REPLY_ASSIGN_OR_RETURN(auto q, queues_.Borrow());
   const std::string& id = r.params.at(0);
-  REPLY_ASSIGN_OR_RETURN(
-      json out, Reuse(details_, id, kDetailFresh, *q, [this, id](queue::Queue& q) { return Detail(q, id); }));
-  return Ok(out);
+  REPLY_ASSIGN_OR_RETURN(Shared out, Reuse(details_, id, kDetailFresh, *q,
+                                           [this, id](queue::Queue& q) { return Detail(q, id); }));
+  return Ok(*out);
 }
 
 Result<json> Api::Detail(queue::Queue& q, const std::string& campaign) {
@@ -617,27 +627,69 @@ ApiReply Api::ListDatasets(const ApiRequest&) {
 
 ApiReply Api::GetLineage(const ApiRequest& r) {
   REPLY_ASSIGN_OR_RETURN(int64_t depth, QueryInt(r, "depth", 0, 0, 100));
-  REPLY_ASSIGN_OR_RETURN(std::shared_ptr<const CatalogGraph> graph, Graph());
-  const Entity* dataset = graph->FindDataset(r.params.at(0));
-  if (dataset == nullptr)
-    return ErrorReply(404, "not-found", "no dataset '" + r.params.at(0) + "' in the catalog");
-  REPLY_ASSIGN_OR_RETURN(Lineage lineage, graph->LineageOf(r.params.at(0), static_cast<int>(depth)));
+  REPLY_ASSIGN_OR_RETURN(int64_t limit, QueryInt(r, "limit", kLineagePage, 1, kMaxLineagePage));
+  REPLY_ASSIGN_OR_RETURN(int64_t offset, QueryInt(r, "offset", 0, 0, std::numeric_limits<int32_t>::max()));
+  REPLY_ASSIGN_OR_RETURN(auto q, queues_.Borrow());
+  const std::string& id = r.params.at(0);
+  std::string key = id + "\n" + std::to_string(depth);
+  REPLY_ASSIGN_OR_RETURN(Shared whole,
+                         Reuse(lineages_, key, kDetailFresh, *q, [this, id, depth](queue::Queue& q) {
+                           return WholeLineage(q, id, static_cast<int>(depth));
+                         }));
+  // A page is cut and serialized once per lineage computed: the same page of the same lineage
+  // is the same text.
+  std::string page_key = key + "\n" + std::to_string(offset) + "\n" + std::to_string(limit);
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = lineage_pages_.find(page_key);
+    if (it != lineage_pages_.end() && it->second.whole == whole)
+      return ApiReply{200, nullptr, it->second.text};
+  }
+  // The root, then a page of the consumers (in breadth-first order: a consumer's producer comes
+  // on the same page or an earlier one) with the edge into each.
+  const json& nodes = (*whole)["nodes"];
+  const json& edges = (*whole)["edges"];
+  size_t first = std::min<size_t>(static_cast<size_t>(offset), edges.size());
+  size_t last = std::min<size_t>(first + static_cast<size_t>(limit), edges.size());
+  json page_nodes = json::array({nodes[0]});
+  json page_edges = json::array();
+  for (size_t i = first; i < last; ++i) {
+    page_nodes.push_back(nodes[i + 1]);
+    page_edges.push_back(edges[i]);
+  }
+  json consumers = (*whole)["consumers"];
+  consumers["offset"] = offset;
+  consumers["limit"] = limit;
+  json out = {{"dataset", (*whole)["dataset"]},
+              {"nodes", std::move(page_nodes)},
+              {"edges", std::move(page_edges)},
+              {"truncated", (*whole)["truncated"]},
+              {"consumers", std::move(consumers)}};
+  auto text = std::make_shared<const std::string>(out.dump(-1, ' ', false, json::error_handler_t::replace));
+  std::lock_guard lock(cache_mutex_);
+  if (lineage_pages_.size() > 200) lineage_pages_.clear();
+  lineage_pages_[page_key] = LineagePage{whole, text};
+  return ApiReply{200, nullptr, text};
+}
+
+Result<json> Api::WholeLineage(queue::Queue& q, const std::string& dataset_id, int depth) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CatalogGraph> graph, Graph());
+  const Entity* dataset = graph->FindDataset(dataset_id);
+  if (dataset == nullptr) return Status::NotFound("no dataset '" + dataset_id + "' in the catalog");
+  ASSIGN_OR_RETURN(skein::Lineage lineage, graph->LineageOf(dataset_id, depth));
 
   // Each consumer's state in the latest campaign that migrates this dataset and has a job for it.
-  REPLY_ASSIGN_OR_RETURN(auto q, queues_.Borrow());
-  REPLY_ASSIGN_OR_RETURN(std::vector<queue::Campaign> campaigns, q->ListCampaigns());
+  ASSIGN_OR_RETURN(std::vector<queue::Campaign> campaigns, q.ListCampaigns());
   std::sort(campaigns.begin(), campaigns.end(),
             [](const auto& a, const auto& b) { return a.created_ms < b.created_ms; });
-  std::map<std::string, std::pair<const queue::Campaign*, queue::Job>> latest;  // by consumer ref key
+  std::map<std::string, std::pair<const queue::Campaign*, queue::JobBrief>> latest;  // by consumer ref key
   for (const auto& c : campaigns) {
     std::string from = FromDataset(c.manifest);
-    if (from.empty() || (from != lineage.dataset_id && from != r.params.at(0))) continue;
-    queue::JobFilter consumers;
-    consumers.kind = "consumer";
-    REPLY_ASSIGN_OR_RETURN(std::vector<queue::Job> jobs, q->ListJobs(c.id, consumers));
-    for (queue::Job& j : jobs) {
+    if (from.empty() || (from != lineage.dataset_id && from != dataset_id)) continue;
+    ASSIGN_OR_RETURN(std::vector<queue::JobBrief> jobs, q.ListJobBriefs(c.id, "consumer"));
+    for (queue::JobBrief& j : jobs) {
       std::string target = j.target;  // before j is moved into the pair
-      latest.insert_or_assign(target, std::make_pair(&c, std::move(j)));
+      latest.insert_or_assign(std::move(target), std::make_pair(&c, std::move(j)));
     }
   }
 
@@ -657,22 +709,26 @@ ApiReply Api::GetLineage(const ApiRequest& r) {
   for (const LineageConsumer& lc : lineage.consumers) {
     for (const std::string& produced : lc.produces) producer_of_dataset[produced] = lc.ref.Key();
   }
+  std::map<std::string, int64_t> by_state;
+  int64_t direct = 0;
   for (const LineageConsumer& lc : lineage.consumers) {
     std::string key = lc.ref.Key();
     auto it = latest.find(key);
     const Entity* entity = graph->FindEntity(lc.ref);
-    nodes.push_back(
-        {{"ref", key},
-         {"name", ShortRef(key)},
-         {"title", entity != nullptr ? entity->title : ""},
-         {"kind", "consumer"},
-         {"owner", lc.owner},
-         {"tier", lc.tier},
-         {"depth", lc.depth},
-         {"state", it == latest.end() ? std::string("not-in-campaign")
-                                      : std::string(queue::JobStateName(it->second.second.state))},
-         {"campaign", it == latest.end() ? json(nullptr) : json(it->second.first->id)},
-         {"job", it == latest.end() ? json(nullptr) : json(it->second.second.id)}});
+    std::string state = it == latest.end() ? std::string("not-in-campaign")
+                                           : std::string(queue::JobStateName(it->second.second.state));
+    ++by_state[state];
+    if (lc.depth == 1) ++direct;
+    nodes.push_back({{"ref", key},
+                     {"name", ShortRef(key)},
+                     {"title", entity != nullptr ? entity->title : ""},
+                     {"kind", "consumer"},
+                     {"owner", lc.owner},
+                     {"tier", lc.tier},
+                     {"depth", lc.depth},
+                     {"state", state},
+                     {"campaign", it == latest.end() ? json(nullptr) : json(it->second.first->id)},
+                     {"job", it == latest.end() ? json(nullptr) : json(it->second.second.id)}});
     std::string from = root;
     if (lc.depth > 1) {
       auto producer = producer_of_dataset.find(lc.reads);
@@ -680,10 +736,12 @@ ApiReply Api::GetLineage(const ApiRequest& r) {
     }
     edges.push_back({{"from", from}, {"to", key}, {"via", lc.reads}});
   }
-  return Ok({{"dataset", {{"id", lineage.dataset_id}, {"ref", root}, {"owner", dataset->Owner()}}},
-             {"nodes", nodes},
-             {"edges", edges},
-             {"truncated", lineage.truncated}});
+  int64_t total = static_cast<int64_t>(lineage.consumers.size());
+  return json{{"dataset", {{"id", lineage.dataset_id}, {"ref", root}, {"owner", dataset->Owner()}}},
+              {"nodes", std::move(nodes)},
+              {"edges", std::move(edges)},
+              {"truncated", lineage.truncated},
+              {"consumers", {{"total", total}, {"direct", direct}, {"by_state", by_state}}}};
 }
 
 // --- actions ---
@@ -763,7 +821,7 @@ ApiReply Api::Rollback(const ApiRequest& r) {
                                     " problem(s); run it again to continue";
     if (!message.empty()) (void)(*queue)->AddEvent(id, "rollback", message, NowMs(clock_));
   });
-  return ApiReply{202, {{"campaign", id}, {"state", "rolling-back"}}};
+  return ApiReply{202, {{"campaign", id}, {"state", "rolling-back"}}, nullptr};
 }
 
 ApiReply Api::ApproveCampaign(const ApiRequest& r) {

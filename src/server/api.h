@@ -47,6 +47,8 @@ struct ApiRequest {
 struct ApiReply {
   int status = 200;
   nlohmann::json body;
+  // When set, the body already serialized (a cached answer): sent as it is, `body` ignored.
+  std::shared_ptr<const std::string> text;
 };
 
 // Borrowed connections, returned to their pool when the handle goes.
@@ -129,20 +131,23 @@ class Api {
 
  private:
   using Compute = std::function<Result<nlohmann::json>(queue::Queue&)>;
+  using Shared = std::shared_ptr<const nlohmann::json>;
   struct CachedJson {
-    nlohmann::json body;
+    Shared body;
     std::chrono::steady_clock::time_point at;
     bool refreshing = false;  // the refresher has it in hand
   };
   Result<nlohmann::json> Summary(queue::Queue& q, const queue::Campaign& c);
   Result<nlohmann::json> Detail(queue::Queue& q, const std::string& campaign);
+  // A dataset's whole lineage with each consumer's state; GetLineage answers a page of it.
+  Result<nlohmann::json> WholeLineage(queue::Queue& q, const std::string& dataset, int depth);
   // The summary, reused for a moment: many dashboards ask for the same one.
   Result<nlohmann::json> RecentSummary(queue::Queue& q, const queue::Campaign& c);
   // A cached answer: computed here when there is none; a fresh one as it is; a stale one as it is
   // while the refresher thread computes it again (stale-while-revalidate), so no request waits
   // for a recomputation once the first answer exists.
-  Result<nlohmann::json> Reuse(std::map<std::string, CachedJson>& cache, const std::string& key,
-                               std::chrono::milliseconds fresh, queue::Queue& q, const Compute& compute);
+  Result<Shared> Reuse(std::map<std::string, CachedJson>& cache, const std::string& key,
+                       std::chrono::milliseconds fresh, queue::Queue& q, const Compute& compute);
   // After an action: the next read of the campaign is computed afresh.
   void Forget(const std::string& campaign);
   void RefreshLoop();
@@ -161,6 +166,12 @@ class Api {
   std::condition_variable refresh_wake_;
   std::map<std::string, CachedJson> summaries_;  // by campaign
   std::map<std::string, CachedJson> details_;    // by campaign
+  std::map<std::string, CachedJson> lineages_;   // by dataset and depth: every consumer
+  struct LineagePage {
+    Shared whole;  // the lineage it was cut from: a newer one makes it stale
+    std::shared_ptr<const std::string> text;
+  };
+  std::map<std::string, LineagePage> lineage_pages_;  // by dataset, depth, offset and limit
   struct Refresh {
     std::map<std::string, CachedJson>* cache;
     std::string key;

@@ -261,7 +261,12 @@ void Server::Impl::AddRoutes() {
         t_request.fields["campaign"] = request.params.at(0);
       if (route.pattern.starts_with("/api/v1/jobs/{id}")) t_request.fields["job"] = request.params.at(0);
       ApiReply reply = (api.*route.handler)(request);
-      WriteJson(res, reply.status, reply.body);
+      if (reply.text) {
+        res.status = reply.status;
+        res.set_content(*reply.text, "application/json");
+      } else {
+        WriteJson(res, reply.status, reply.body);
+      }
       if (route.method != "GET") {
         Log({{"level", reply.status < 400 ? "info" : "warn"},
              {"msg", "action"},

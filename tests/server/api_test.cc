@@ -2,6 +2,7 @@
 // against docs/openapi.yaml, and bad input — each the right 4xx with a message, nothing changed.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <thread>
 
 #include "server/tokens.h"
@@ -188,6 +189,35 @@ TEST_P(PortalTest, ShowsTheCatalogAndTheLineageColouredByState) {
   EXPECT_TRUE(through_alpha) << lineage.body["edges"].dump();
   EXPECT_EQ(
       Call("GET", "/api/v1/datasets/core.orders_v1/lineage?depth=1", viewer_token_).body["nodes"].size(), 3u);
+  const json& consumers = lineage.body["consumers"];
+  EXPECT_EQ(consumers["total"], 3);
+  EXPECT_EQ(consumers["direct"], 2);
+  EXPECT_EQ(consumers["by_state"], (json{{"done", 1}, {"failed", 1}, {"not-in-campaign", 1}}));
+
+  // Paged: the dataset's node first, then the consumers in breadth-first order, one edge each;
+  // the counts stay those of every consumer.
+  std::vector<std::string> order;
+  for (int offset = 0; offset < 3; ++offset) {
+    Reply page =
+        Call("GET", "/api/v1/datasets/core.orders_v1/lineage?limit=1&offset=" + std::to_string(offset),
+             viewer_token_, std::nullopt, "/api/v1/datasets/{id}/lineage");
+    ASSERT_EQ(page.status, 200) << page.text;
+    ASSERT_EQ(page.body["nodes"].size(), 2u) << page.text;
+    EXPECT_EQ(page.body["nodes"][0]["kind"], "dataset");
+    ASSERT_EQ(page.body["edges"].size(), 1u);
+    EXPECT_EQ(page.body["edges"][0]["to"], page.body["nodes"][1]["ref"]);
+    EXPECT_EQ(page.body["consumers"]["total"], 3);
+    EXPECT_EQ(page.body["consumers"]["offset"], offset);
+    order.push_back(page.body["nodes"][1]["ref"]);
+  }
+  EXPECT_EQ(order.back(), "component:default/downstream") << "a producer comes before what it feeds";
+  EXPECT_EQ(std::set<std::string>(order.begin(), order.end()).size(), 3u);
+  EXPECT_EQ(
+      Call("GET", "/api/v1/datasets/core.orders_v1/lineage?offset=3", viewer_token_).body["nodes"].size(),
+      1u);
+  EXPECT_EQ(Call("GET", "/api/v1/datasets/core.orders_v1/lineage?limit=0", viewer_token_).status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/datasets/core.orders_v1/lineage?limit=5001", viewer_token_).status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/datasets/core.orders_v1/lineage?offset=-1", viewer_token_).status, 400);
 }
 
 TEST_P(PortalTest, EveryRouteNeedsAToken) {

@@ -1551,31 +1551,63 @@
     const root = el('section', { class: 'page', testid: 'dataset-page', 'data-dataset': id },
       headBox,
       el('section', { class: 'card' }, el('div', { class: 'card-head' }, el('h2', null, 'Lineage'), legend), note, graphBox));
-    return {
-      el: root,
-      async start() {
-        document.title = `${id} · skein`;
-        try {
-          const data = await api('GET', `${API}/datasets/${enc(id)}/lineage?depth=0`);
-          const ds = data.dataset || {};
+    // The lineage comes a page at a time (consumers in breadth-first order); "Show more" adds
+    // the next page to the graph.
+    const LINEAGE_PAGE = 500;
+    const shown = { dataset: null, nodes: [], edges: [], truncated: false };
+    const more = el('button', { type: 'button', class: 'btn', testid: 'lineage-more', hidden: true });
+    let total = 0;
+    let loading = false;
+
+    async function loadPage() {
+      if (loading) return;
+      loading = true;
+      more.disabled = true;
+      const offset = Math.max(0, shown.nodes.length - 1);
+      try {
+        const data = await api('GET', `${API}/datasets/${enc(id)}/lineage?depth=0&limit=${LINEAGE_PAGE}&offset=${offset}`);
+        const counts = data.consumers || {};
+        total = counts.total || 0;
+        if (!shown.dataset) {
+          shown.dataset = data.dataset || {};
+          const ds = shown.dataset;
           headBox.append(el('p', { class: 'meta small muted' },
             ds.ref ? el('span', null, ds.ref) : null, ds.owner ? el('span', null, `owner ${ds.owner}`) : null));
-          const nodes = data.nodes || [];
-          const consumers = nodes.filter((n) => n.kind !== 'dataset');
-          const direct = consumers.filter((n) => n.depth === 1).length;
-          const byState = new Map();
-          for (const n of consumers) byState.set(n.state, (byState.get(n.state) || 0) + 1);
-          fill(legend, ...[...byState.entries()].sort((a, b) => b[1] - a[1]).map(([s, n]) =>
-            el('span', { class: `legend-item st-${cssToken(s)}`, testid: `legend-${cssToken(s)}` }, el('span', { class: 'swatch' }), `${label(s)} ${fmtNum(n)}`)));
-          note.textContent = `${fmtNum(consumers.length)} consumers: ${fmtNum(direct)} direct, ${fmtNum(consumers.length - direct)} transitive.` +
-            `${data.truncated ? ' The graph is truncated.' : ''} Click a consumer to open its job.`;
-          fill(graphBox, nodes.length ? lineageGraph(data) : el('p', { class: 'muted' }, 'Nothing reads this dataset.'));
-        } catch (e) {
-          if (e.status === 401) return;
-          fill(graphBox, e.status === 404
-            ? el('div', { class: 'empty', testid: 'not-found' }, el('strong', null, `No dataset ${id} in the catalog.`))
-            : errorBox(e, 'the lineage'));
+          shown.nodes.push(...(data.nodes || []).slice(0, 1));
+          const byState = Object.entries(counts.by_state || {});
+          fill(legend, ...byState.sort((a, b) => b[1] - a[1]).map(([st, n]) =>
+            el('span', { class: `legend-item st-${cssToken(st)}`, testid: `legend-${cssToken(st)}` }, el('span', { class: 'swatch' }), `${label(st)} ${fmtNum(n)}`)));
         }
+        shown.nodes.push(...(data.nodes || []).slice(1));
+        shown.edges.push(...(data.edges || []));
+        shown.truncated = Boolean(data.truncated);
+        const direct = counts.direct || 0;
+        const showing = shown.nodes.length - 1;
+        note.textContent = `${fmtNum(total)} consumers: ${fmtNum(direct)} direct, ${fmtNum(total - direct)} transitive.` +
+          `${showing < total ? ` Showing the first ${fmtNum(showing)}.` : ''}` +
+          `${shown.truncated ? ' The graph is truncated.' : ''} Click a consumer to open its job.`;
+        more.hidden = showing >= total;
+        more.textContent = `Show ${fmtNum(Math.min(LINEAGE_PAGE, total - showing))} more`;
+        fill(graphBox, shown.nodes.length ? lineageGraph(shown) : el('p', { class: 'muted' }, 'Nothing reads this dataset.'));
+      } catch (e) {
+        if (e.status === 401) return;
+        if (shown.dataset) { toast(`Loading more failed: ${e.message}`, 'error'); return; }
+        fill(graphBox, e.status === 404
+          ? el('div', { class: 'empty', testid: 'not-found' }, el('strong', null, `No dataset ${id} in the catalog.`))
+          : errorBox(e, 'the lineage'));
+      } finally {
+        loading = false;
+        more.disabled = false;
+      }
+    }
+    more.addEventListener('click', loadPage);
+    graphBox.parentNode.append(el('div', { class: 'more-row' }, more));
+
+    return {
+      el: root,
+      start() {
+        document.title = `${id} · skein`;
+        loadPage();
       },
     };
   }
