@@ -15,6 +15,8 @@
 //   checks the job folder, the source repository and the checkout's .git: anything written
 //   outside the checkout is a violation, reported in the outcome (and fails the attempt).
 // - Agents never commit, push or talk to a forge; the job does that after verification.
+// - Version() identifies the agent for every attempt's provenance: skein's version for the
+//   rewriters, the executable /bin/sh would run and its sha256 for a command.
 //
 // Calls: rewrite, discover, manifest, vcs (workspace layout), base.
 // Thread-safety: an Agent object runs one task at a time; distinct objects run in parallel.
@@ -67,10 +69,26 @@ struct AgentOutcome {
   bool ran_command = false;  // a command agent ran this attempt
 };
 
+// What identifies an agent, so a change it made can be made again: recorded with every attempt
+// (fleet/consumer_job.h, Provenance).
+struct AgentVersion {
+  std::string kind;     // "builtin", "command" or "chain"
+  std::string version;  // builtin and chain: skein's own (the rewriters); command: "" (unknown)
+  // command and chain: the command's first word resolved as /bin/sh would run it (on PATH when it
+  // has no slash) and the sha256 of that file, so the exact binary is known. "" when it cannot be
+  // resolved or read; `problem` then says why.
+  std::string executable;
+  std::string executable_sha256;
+  std::string problem;
+};
+
 class Agent {
  public:
   virtual ~Agent() = default;
   virtual std::string Name() const = 0;
+  // What identifies this agent. A command agent works it out on the first call (it reads and
+  // hashes its executable) and answers the same afterwards, whatever later attempts do.
+  virtual AgentVersion Version() const = 0;
   // Makes (or continues) the change in task.workspace.repo. An error Status means the agent could
   // not run at all (bad command, I/O); an agent that ran and failed is an outcome.
   virtual Result<AgentOutcome> Run(const AgentTask& task) = 0;
@@ -96,6 +114,12 @@ enum class Sandbox {
 struct CommandAgentOptions {
   Sandbox sandbox = Sandbox::kNone;
 };
+
+// The executable /bin/sh runs for `command` with skein's PATH (the agent inherits it): its first
+// word after any NAME=value assignments and `exec`, searched on PATH unless it holds a slash. An
+// error says why it cannot be known: a word the shell expands, a name not on PATH, a path relative
+// to the checkout.
+Result<std::string> CommandExecutable(const std::string& command);
 
 // The bwrap binary when it is installed and can build a sandbox here (probed once: a container
 // without user namespaces has bwrap but cannot use it); "" otherwise.

@@ -6,6 +6,7 @@
 
 #include "agent/agent.h"
 #include "base/text.h"
+#include "base/version.h"
 #include "discover/reference_matcher.h"
 
 namespace skein::agent {
@@ -16,6 +17,13 @@ namespace fs = std::filesystem;
 class BuiltinAgent : public Agent {
  public:
   std::string Name() const override { return "builtin"; }
+  // The rewriters are skein's own: skein's version names them.
+  AgentVersion Version() const override {
+    AgentVersion version;
+    version.kind = Name();
+    version.version = SKEIN_VERSION;
+    return version;
+  }
   Result<AgentOutcome> Run(const AgentTask& task) override;
 };
 

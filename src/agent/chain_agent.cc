@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "agent/agent.h"
+#include "base/version.h"
 
 namespace skein::agent {
 namespace {
@@ -12,6 +13,13 @@ class ChainAgent : public Agent {
   ChainAgent(const AgentSpec& spec, const CommandAgentOptions& options)
       : builtin_(MakeBuiltinAgent()), command_(MakeCommandAgent(spec, options)) {}
   std::string Name() const override { return "chain"; }
+  // skein's version for the rewriters, the command's executable and its hash for the rest.
+  AgentVersion Version() const override {
+    AgentVersion version = command_->Version();
+    version.kind = Name();
+    version.version = SKEIN_VERSION;
+    return version;
+  }
   Result<AgentOutcome> Run(const AgentTask& task) override;
 
  private:

@@ -5,13 +5,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
 
 #include "agent/agent.h"
+#include "base/hash.h"
 #include "base/subprocess.h"
 #include "base/text.h"
 #include "vcs/git.h"
@@ -203,21 +207,86 @@ std::vector<std::string> EditedBetween(const Snapshot& before, const Snapshot& a
   return edited;
 }
 
-// An executable named `name` on skein's PATH, or "".
+// An executable file named `name` on skein's PATH, or "". An empty entry (the current folder) is
+// skipped: the shell would search the checkout there, not skein's folder.
 std::string FindOnPath(const std::string& name) {
   const char* path = std::getenv("PATH");
   if (path == nullptr) return "";
   for (const std::string& dir : Split(path, ':')) {
+    if (dir.empty()) continue;
     fs::path candidate = fs::path(dir) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    std::error_code ec;
+    if (::access(candidate.c_str(), X_OK) == 0 && fs::is_regular_file(candidate, ec))
+      return candidate.string();
   }
   return "";
+}
+
+bool IsShellName(const std::string& word) {
+  if (word.empty() || std::isdigit(static_cast<unsigned char>(word[0]))) return false;
+  return std::all_of(word.begin(), word.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// The name of the command /bin/sh runs for `command`, unquoted: its first word after NAME=value
+// assignments and `exec`. Quoting follows sh; a word the shell would expand ($, `, a leading ~)
+// is refused, since only the running shell knows what it becomes.
+Result<std::string> FirstCommandWord(const std::string& command) {
+  const std::string breaks = " \t\n;&|<>()";
+  size_t i = 0;
+  const size_t n = command.size();
+  for (;;) {
+    while (i < n && (command[i] == ' ' || command[i] == '\t' || command[i] == '\n')) ++i;
+    if (i >= n) return Status::InvalidInput("the command names no program");
+    std::string word;
+    bool quoted = false;   // quoting before '=' makes it no assignment
+    bool expands = false;  // the shell would rewrite the word
+    bool assignment = false;
+    while (i < n && breaks.find(command[i]) == std::string::npos) {
+      char c = command[i];
+      if (c == '\'') {
+        size_t end = command.find('\'', i + 1);
+        if (end == std::string::npos) return Status::InvalidInput("the command has an unterminated ' quote");
+        word += command.substr(i + 1, end - i - 1);
+        quoted = true;
+        i = end + 1;
+      } else if (c == '"') {
+        quoted = true;
+        for (++i; i < n && command[i] != '"'; ++i) {
+          if (command[i] == '\\' && i + 1 < n &&
+              std::string("$`\"\\").find(command[i + 1]) != std::string::npos) {
+            word += command[++i];
+            continue;
+          }
+          if (command[i] == '$' || command[i] == '`') expands = true;
+          word += command[i];
+        }
+        if (i == n) return Status::InvalidInput("the command has an unterminated \" quote");
+        ++i;
+      } else if (c == '\\') {
+        if (i + 1 < n && command[i + 1] != '\n') word += command[i + 1];  // \<newline> joins lines
+        quoted = true;
+        i = std::min(i + 2, n);
+      } else {
+        if (c == '$' || c == '`' || (c == '~' && word.empty() && !quoted)) expands = true;
+        if (c == '=' && !quoted && !assignment && IsShellName(word)) assignment = true;
+        word += c;
+        ++i;
+      }
+    }
+    if (word.empty() && !quoted) return Status::InvalidInput("the command starts with a shell operator");
+    if (assignment || (word == "exec" && !quoted)) continue;
+    if (expands) return Status::InvalidInput("the shell expands the command's first word (" + word + ")");
+    if (word.empty()) return Status::InvalidInput("the command's first word is empty");
+    return word;
+  }
 }
 
 class CommandAgent : public Agent {
  public:
   CommandAgent(AgentSpec spec, CommandAgentOptions options) : spec_(std::move(spec)), options_(options) {}
   std::string Name() const override { return "command"; }
+  AgentVersion Version() const override;
   Result<AgentOutcome> Run(const AgentTask& task) override;
 
  private:
@@ -226,7 +295,29 @@ class CommandAgent : public Agent {
 
   AgentSpec spec_;
   CommandAgentOptions options_;
+  // Version() reads and hashes the executable once per agent, not once per attempt.
+  mutable std::once_flag version_once_;
+  mutable AgentVersion version_;
 };
+
+AgentVersion CommandAgent::Version() const {
+  std::call_once(version_once_, [this] {
+    version_.kind = Name();
+    Result<std::string> executable = CommandExecutable(spec_.command);
+    if (!executable.ok()) {
+      version_.problem = executable.status().message();
+      return;
+    }
+    version_.executable = *executable;
+    Result<std::string> sha256 = FileSha256Hex(*executable);
+    if (sha256.ok()) {
+      version_.executable_sha256 = *sha256;
+    } else {
+      version_.problem = sha256.status().message();
+    }
+  });
+  return version_;
+}
 
 std::vector<std::string> CommandAgent::Environment(const AgentTask& task, const fs::path& prompt_file) const {
   std::vector<std::string> env = InheritedEnv({"PATH", "LANG", "LC_ALL"});
@@ -325,6 +416,23 @@ Result<AgentOutcome> CommandAgent::Run(const AgentTask& task) {
 }
 
 }  // namespace
+
+Result<std::string> CommandExecutable(const std::string& command) {
+  ASSIGN_OR_RETURN(std::string word, FirstCommandWord(command));
+  if (word.find('/') != std::string::npos) {
+    fs::path path(word);
+    // The agent runs in the checkout: a relative path is a file of the consumer's repository,
+    // which the base commit already identifies.
+    if (path.is_relative()) return Status::InvalidInput(word + " is a path in the consumer's checkout");
+    std::error_code ec;
+    if (::access(path.c_str(), X_OK) != 0 || !fs::is_regular_file(path, ec))
+      return Status::NotFound(word + " is not an executable file");
+    return word;
+  }
+  std::string found = FindOnPath(word);
+  if (found.empty()) return Status::NotFound(word + " is not an executable on PATH");
+  return found;
+}
 
 std::string BwrapPath() {
   static const std::string path = [] {

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/hash.h"
 #include "base/text.h"
 #include "catalog/validate.h"
 #include "cli/cli.h"
@@ -120,6 +121,7 @@ void RunMigrateConsumer(const MigrateConsumerOptions& options, const GlobalOptio
   fs::path repo = OrFail(ConsumerRepo(consumer, ""));
 
   ConsumerJobOptions job;
+  job.manifest_sha256 = Sha256Hex(OrFail(ReadFile(options.manifest)));  // what made the change
   job.dry_run = options.dry_run;
   job.keep_workspace = options.keep_workspace;
   job.remote = RemoteOf(consumer, repo);

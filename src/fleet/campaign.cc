@@ -298,6 +298,7 @@ Result<JobOutcome> JobRunner::RunConsumer(const CampaignContext& c, const queue:
   options.v1_location = c.v1_location;  // even when v2 has no location yet (data.materialize: false)
   if (options_.log) options.progress = [&](const std::string& line) { Log(line); };
   options.fence = fence;
+  options.manifest_sha256 = c.campaign.manifest_hash;  // the provenance names the manifest run
   std::unique_ptr<vcs::Forge> owned;
   ASSIGN_OR_RETURN(vcs::Forge * forge, forges_.For(c.migration, *consumer, repo, options.remote, owned));
   ASSIGN_OR_RETURN(ConsumerJobReport report,
@@ -310,7 +311,8 @@ Result<JobOutcome> JobRunner::RunConsumer(const CampaignContext& c, const queue:
                 {"branch", report.branch},
                 {"commit", report.commit},
                 {"request", report.request ? report.request->url : ""},
-                {"evidence", report.evidence.string()}};
+                {"evidence", report.evidence.string()},
+                {"provenance", ProvenanceToJson(report.provenance)}};
   out.evidence = ConsumerJobToJson(report);
   return out;
 }

@@ -9,7 +9,8 @@
 //                    onto a v2 that is not there).
 //   consumer: REF    stage 2 + wave, one per direct consumer that needs a change: the consumer
 //                    job (fleet/consumer_job.h), its side effects fenced by the lease. A job
-//                    whose consumer needs approval (rollout.approval.tiers) waits for one.
+//                    whose consumer needs approval (rollout.approval.tiers) waits for one. Its
+//                    result and evidence carry the provenance, with the campaign's manifest hash.
 // Data jobs of one campaign run one at a time (a DuckDB database has one writer); consumer jobs
 // follow the campaign's caps.
 //

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "base/text.h"
+#include "base/version.h"
 #include "vcs/git.h"
 
 namespace skein {
@@ -51,7 +52,8 @@ void KeepAttemptEvidence(const vcs::Workspace& w, const AttemptRecord& attempt) 
                  {"violations", attempt.agent.violations},
                  {"problems", attempt.problems},
                  {"passed", attempt.passed},
-                 {"verifiers", verify::ResultsToJson(attempt.results)}};
+                 {"verifiers", verify::ResultsToJson(attempt.results)},
+                 {"provenance", ProvenanceToJson(attempt.provenance)}};
   (void)WriteFileAtomically(dir / "attempt.json", record.dump(2) + "\n");
   if (!attempt.agent.log.empty()) (void)WriteFileAtomically(dir / "agent.log", attempt.agent.log);
 }
@@ -70,6 +72,19 @@ std::vector<std::string> AttemptProblems(const Migration& m, const vcs::Workspac
   }
   for (const auto& finding : outcome.findings) problems.push_back("unresolved: " + NoteLine(finding));
   return problems;
+}
+
+// For the request body: the agent's executable and hash (a command agent), skein's version and the
+// manifest's hash.
+std::string ProvenanceSentence(const Provenance& p) {
+  std::string out;
+  if (!p.agent.executable.empty()) {
+    out += "The agent ran `" + p.agent.executable + "`" +
+           (p.agent.executable_sha256.empty() ? "" : " (sha256 `" + p.agent.executable_sha256 + "`)") + ". ";
+  }
+  out += "Made by skein " + p.skein_version;
+  if (!p.manifest_sha256.empty()) out += " from the manifest with sha256 `" + p.manifest_sha256 + "`";
+  return out + ".\n";
 }
 
 std::string ProjectOf(const Entity& consumer, vcs::ForgeKind kind) {
@@ -94,6 +109,22 @@ Result<bool> RemoteCarriesSameChange(const vcs::Workspace& w, const std::string&
 }
 
 }  // namespace
+
+json ProvenanceToJson(const Provenance& p) {
+  json out = {{"skein_version", p.skein_version},
+              {"manifest_sha256", p.manifest_sha256},
+              {"base_commit", p.base_commit}};
+  if (!p.agent.kind.empty()) {
+    json agent = {{"kind", p.agent.kind}, {"version", p.agent.version}};
+    if (p.agent.kind != "builtin") {
+      agent["executable"] = p.agent.executable;
+      agent["executable_sha256"] = p.agent.executable_sha256;
+    }
+    if (!p.agent.problem.empty()) agent["problem"] = p.agent.problem;
+    out["agent"] = std::move(agent);
+  }
+  return out;
+}
 
 std::string_view JobStateName(JobState state) {
   switch (state) {
@@ -165,8 +196,9 @@ std::string RequestBody(const Migration& m, const ConsumerJobReport& report) {
   }
   body += "\nBase commit `" + report.base_commit + "`; " + std::to_string(report.attempts.size()) +
           " attempt" + (report.attempts.size() == 1 ? "" : "s") + " by the " +
-          (last ? last->agent.agent : "builtin") + " agent.\n\n<sub>Opened by skein for campaign " + m.name +
-          ". Re-running the campaign updates this " + "request; rolling it back closes it.</sub>\n";
+          (last ? last->agent.agent : "builtin") + " agent. " + ProvenanceSentence(report.provenance) +
+          "\n<sub>Opened by skein for campaign " + m.name + ". Re-running the campaign updates this " +
+          "request; rolling it back closes it.</sub>\n";
   return body;
 }
 
@@ -192,6 +224,9 @@ Result<ConsumerJobReport> MigrateConsumer(const Migration& m, const Schema& v1_s
   if (!created.ok()) return created.status().WithContext("consumer " + report.consumer);
   const vcs::Workspace w = *created;
   report.base_commit = w.base_commit;
+  report.provenance.skein_version = SKEIN_VERSION;
+  report.provenance.manifest_sha256 = options.manifest_sha256;
+  report.provenance.base_commit = w.base_commit;
   report.evidence = w.log;
   Say(options, "workspace " + w.repo.string() + " at " + w.base_commit.substr(0, 12));
 
@@ -210,6 +245,8 @@ Result<ConsumerJobReport> MigrateConsumer(const Migration& m, const Schema& v1_s
                           : m.consumers.agent.sandbox == "none" ? agent::Sandbox::kNone
                                                                 : agent::Sandbox::kAuto;
   std::unique_ptr<agent::Agent> agent = agent::MakeAgent(m.consumers.agent, agent_options);
+  // Before the first attempt: what is recorded is the executable as it was when the job began.
+  report.provenance.agent = agent->Version();
   agent::AgentTask task;
   task.migration = &m;
   task.spec = &*spec;
@@ -238,6 +275,7 @@ Result<ConsumerJobReport> MigrateConsumer(const Migration& m, const Schema& v1_s
     task.attempt = number;
     AttemptRecord attempt;
     attempt.number = number;
+    attempt.provenance = report.provenance;
     Say(options, "attempt " + std::to_string(number) + ": " + agent->Name() + " agent");
     Result<agent::AgentOutcome> outcome = agent->Run(task);
     if (!outcome.ok()) return outcome.status().WithContext("consumer " + report.consumer);
@@ -381,12 +419,14 @@ json ConsumerJobToJson(const ConsumerJobReport& report) {
                         {"edited", a.agent.edited},
                         {"problems", a.problems},
                         {"passed", a.passed},
-                        {"verifiers", verify::ResultsToJson(a.results)}});
+                        {"verifiers", verify::ResultsToJson(a.results)},
+                        {"provenance", ProvenanceToJson(a.provenance)}});
   }
   json out = {{"migration", report.migration},
               {"consumer", report.consumer},
               {"repo", report.repo},
               {"base_commit", report.base_commit},
+              {"provenance", ProvenanceToJson(report.provenance)},
               {"branch", report.branch},
               {"state", JobStateName(report.state)},
               {"reason", report.reason},

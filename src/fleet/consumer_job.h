@@ -21,6 +21,8 @@
 //   keeps only its log folder (moved under `evidence_root`).
 // - Attempts of a deterministic agent (builtin) are not repeated: the same input gives the same
 //   change and the same failure.
+// - Every attempt records its provenance (skein's version, the campaign's manifest hash, the base
+//   commit, the agent and its version or executable hash), so any change can be made again.
 //
 // Thread-safety: MigrateConsumer may run on many threads for distinct consumers; the Forge it is
 // given must be shareable (vcs/forge.h says so).
@@ -55,10 +57,23 @@ struct ConsumerJobOptions {
   // Called right before each side effect (the push, the change request); an error stops the job
   // there with that error. The scheduler passes its lease check (queue::Queue::Fence).
   std::function<Status()> fence;
+  // The sha256 of the manifest's text as the campaign was started with it
+  // (queue::Campaign::manifest_hash), for the provenance; "" when the job runs outside a campaign.
+  std::string manifest_sha256;
 };
+
+// What produced a change: enough to make it again.
+struct Provenance {
+  std::string skein_version;    // SKEIN_VERSION
+  std::string manifest_sha256;  // the campaign's (ConsumerJobOptions); "" outside a campaign
+  std::string base_commit;      // the commit the change was made on
+  agent::AgentVersion agent;    // kind "" when no agent ran (nothing referred to the dataset)
+};
+nlohmann::json ProvenanceToJson(const Provenance& provenance);
 
 struct AttemptRecord {
   int number = 0;
+  Provenance provenance;
   agent::AgentOutcome agent;
   std::vector<verify::VerifierResult> results;
   std::string diff;
@@ -81,6 +96,7 @@ struct ConsumerJobReport {
   std::string consumer;  // ref key
   std::string repo;      // the source repository
   std::string base_commit;
+  Provenance provenance;  // the job's; each attempt carries its own copy
   std::string branch;
   JobState state = JobState::kFailed;
   std::string reason;  // why it failed, or what happened, in one line

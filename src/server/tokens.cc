@@ -48,13 +48,6 @@ Result<Role> ParseRole(std::string_view name) {
   return Status::InvalidInput("unknown role '" + std::string(name) + "' (roles: viewer, operator)");
 }
 
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
-  return Hex(digest, size);
-}
-
 std::string RandomHex(int bytes) {
   std::vector<unsigned char> buffer(static_cast<size_t>(bytes));
   if (RAND_bytes(buffer.data(), bytes) != 1) std::abort();  // no entropy: nothing safe to hand out

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/hash.h"
 #include "base/status.h"
 #include "queue/sql_session.h"
 
@@ -61,8 +62,9 @@ class TokenStore {
   std::map<std::string, Cached> cache_;  // by hash
 };
 
-// Hex of SHA-256 of `text`; hex of `bytes` random bytes (OpenSSL's generator).
-std::string Sha256Hex(std::string_view text);
+// skein::Sha256Hex (base/hash.h), here too for the callers of this namespace.
+using ::skein::Sha256Hex;
+// Hex of `bytes` random bytes (OpenSSL's generator).
 std::string RandomHex(int bytes);
 
 }  // namespace skein::server

@@ -122,6 +122,23 @@ class AgentFixture {
   RewriteSpec spec_;
 };
 
+// A file's sha256 as coreutils' sha256sum computes it (not skein's code: the reference to compare
+// skein's hash with); "" when sha256sum fails.
+inline std::string Sha256Sum(const fs::path& file) {
+  testing::CommandResult sum = testing::RunProgram({"sha256sum", file.string()}, file.parent_path());
+  if (sum.exit_code != 0 || sum.out.size() < 64) return "";
+  return sum.out.substr(0, 64);
+}
+
+// Writes an executable script at `dir`/`relative`; returns its path.
+inline fs::path WriteScript(const testing::TempDir& dir, const std::string& relative,
+                            const std::string& text) {
+  fs::path path = dir.Write(relative, text);
+  fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  return path;
+}
+
 // A command agent spec that runs the stand-in in `mode` (passed through consumers.agent.env).
 inline AgentSpec StandinSpec(const std::string& mode,
                              std::chrono::seconds timeout = std::chrono::seconds(30)) {

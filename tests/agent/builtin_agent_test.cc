@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "base/version.h"
 #include "tests/agent/agent_fixture.h"
 
 namespace skein::agent {
@@ -48,6 +49,16 @@ TEST(BuiltinAgent, ReportsAReferenceNoRewriterCanChangeAsAFinding) {
   ASSERT_EQ(out->findings.size(), 1u);
   EXPECT_EQ(out->findings[0].file, "notes.txt");
   EXPECT_EQ(out->findings[0].col, 19);
+}
+
+TEST(BuiltinAgent, ItsVersionIsSkeinsOwn) {
+  AgentVersion version = MakeBuiltinAgent()->Version();
+  EXPECT_EQ(version.kind, "builtin");
+  EXPECT_EQ(version.version, SKEIN_VERSION);
+  EXPECT_FALSE(version.version.empty());
+  EXPECT_TRUE(version.executable.empty());
+  EXPECT_TRUE(version.executable_sha256.empty());
+  EXPECT_TRUE(version.problem.empty()) << version.problem;
 }
 
 TEST(FindReferences, ListsEveryFileLineAndColumnOutsideGit) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "base/version.h"
 #include "tests/agent/agent_fixture.h"
 
 namespace skein::agent {
@@ -48,6 +49,21 @@ TEST(ChainAgent, RunsTheCommandAfterAFailedVerification) {
   EXPECT_EQ(out->exit_code, 3);
   EXPECT_TRUE(Contains(out->prompt, "build: make test failed"));
   EXPECT_TRUE(fs::exists(f.workspace().log / "prompt-2.md"));
+}
+
+TEST(ChainAgent, ItsVersionIsSkeinsWithTheCommandsExecutableAndHash) {
+  testing::TempDir dir;
+  fs::path script = WriteScript(dir, "agents/fix-it", "#!/bin/sh\necho chain stand-in\n");
+  AgentSpec spec;
+  spec.kind = AgentKind::kChain;
+  spec.command = "'" + script.string() + "' --all";
+  AgentVersion version = MakeAgent(spec)->Version();
+  EXPECT_EQ(version.kind, "chain");
+  EXPECT_EQ(version.version, SKEIN_VERSION) << "the rewriters it runs first are skein's";
+  EXPECT_EQ(version.executable, script.string());
+  ASSERT_EQ(Sha256Sum(script).size(), 64u);
+  EXPECT_EQ(version.executable_sha256, Sha256Sum(script));
+  EXPECT_TRUE(version.problem.empty()) << version.problem;
 }
 
 TEST(MakeAgent, PicksTheAgentTheManifestNames) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -22,6 +23,29 @@ Result<AgentOutcome> RunStandin(const AgentFixture& f, const std::string& mode,
                                 std::chrono::seconds timeout = std::chrono::seconds(30)) {
   return MakeCommandAgent(StandinSpec(mode, timeout))->Run(f.Task());
 }
+
+// Puts `dir` first on skein's PATH for the scope (the agent inherits skein's PATH).
+class PathPrefixForTest {
+ public:
+  explicit PathPrefixForTest(const fs::path& dir) {
+    const char* path = std::getenv("PATH");
+    had_path_ = path != nullptr;
+    if (had_path_) saved_ = path;
+    std::string prefixed = dir.string() + (had_path_ ? ":" + saved_ : "");
+    ::setenv("PATH", prefixed.c_str(), 1);
+  }
+  ~PathPrefixForTest() {
+    if (had_path_) {
+      ::setenv("PATH", saved_.c_str(), 1);
+    } else {
+      ::unsetenv("PATH");
+    }
+  }
+
+ private:
+  bool had_path_ = false;
+  std::string saved_;
+};
 
 // Whether process `pid` still runs (a zombie waiting for its parent has stopped running).
 bool Running(pid_t pid) {
@@ -160,6 +184,71 @@ TEST(CommandAgent, WithoutACommandItCannotRun) {
   Result<AgentOutcome> out = MakeCommandAgent(spec)->Run(f.Task());
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidInput);
+}
+
+TEST(CommandAgent, ItsVersionIsTheExecutableOnPathAndTheSha256OfThatFile) {
+  testing::TempDir dir;
+  fs::path script = WriteScript(dir, "bin/skein-test-agent", "#!/bin/sh\necho first build\n");
+  PathPrefixForTest path(dir.path() / "bin");
+  AgentSpec spec;
+  spec.kind = AgentKind::kCommand;
+  spec.command = "SKEIN_MODE=fix skein-test-agent --prompt \"$SKEIN_PROMPT_FILE\"";
+  std::unique_ptr<Agent> agent = MakeCommandAgent(spec);
+  AgentVersion version = agent->Version();
+  EXPECT_EQ(version.kind, "command");
+  EXPECT_EQ(version.version, "") << "without a version command only the executable's hash is known";
+  EXPECT_EQ(version.executable, script.string());
+  std::string first = Sha256Sum(script);
+  ASSERT_EQ(first.size(), 64u);
+  EXPECT_EQ(version.executable_sha256, first);
+  EXPECT_TRUE(version.problem.empty()) << version.problem;
+
+  // Another build of the agent: the agent object keeps what it found (once per agent, not per
+  // attempt); a new agent object identifies the new binary.
+  WriteScript(dir, "bin/skein-test-agent", "#!/bin/sh\necho second build\n");
+  std::string second = Sha256Sum(script);
+  ASSERT_NE(second, first);
+  EXPECT_EQ(agent->Version().executable_sha256, first);
+  EXPECT_EQ(MakeCommandAgent(spec)->Version().executable_sha256, second);
+}
+
+TEST(CommandAgent, ItsVersionSaysWhyTheExecutableIsUnknown) {
+  struct Case {
+    std::string command;
+    std::string problem;
+  };
+  for (const Case& c : std::vector<Case>{{"$AGENT_BIN --fix", "expands"},
+                                         {"./scripts/agent.sh", "checkout"},
+                                         {"skein-no-such-agent-here --fix", "not an executable on PATH"},
+                                         {"/nonexistent/skein-agent", "not an executable file"}}) {
+    AgentSpec spec;
+    spec.kind = AgentKind::kCommand;
+    spec.command = c.command;
+    AgentVersion version = MakeCommandAgent(spec)->Version();
+    EXPECT_EQ(version.kind, "command");
+    EXPECT_EQ(version.executable, "") << c.command;
+    EXPECT_EQ(version.executable_sha256, "") << c.command;
+    EXPECT_TRUE(Contains(version.problem, c.problem)) << c.command << ": " << version.problem;
+  }
+}
+
+TEST(CommandExecutable, ReadsTheFirstWordAsTheShellDoes) {
+  testing::TempDir dir;
+  fs::path script = WriteScript(dir, "my agents/run it", "#!/bin/sh\n");
+  std::string quoted = "'" + script.string() + "'";
+  for (const std::string& command :
+       {quoted + " --fix", "FOO=1 BAR='a b' exec " + quoted, "\"" + script.string() + "\"; echo done",
+        "LANG=C " + quoted + "<prompt.md"}) {
+    Result<std::string> executable = CommandExecutable(command);
+    ASSERT_TRUE(executable.ok()) << command << ": " << executable.status().message();
+    EXPECT_EQ(*executable, script.string()) << command;
+  }
+  Result<std::string> sh = CommandExecutable("sh -c 'claude -p \"$(cat $SKEIN_PROMPT_FILE)\"'");
+  ASSERT_TRUE(sh.ok()) << sh.status().message();
+  EXPECT_TRUE(fs::path(*sh).is_absolute()) << *sh;
+  EXPECT_EQ(fs::path(*sh).filename(), "sh");
+  EXPECT_FALSE(CommandExecutable("   ").ok());
+  EXPECT_FALSE(CommandExecutable("'unterminated --fix").ok());
 }
 
 TEST(CommandAgent, UnderBubblewrapTheSourceRepositoryCannotBeWrittenAndTheCheckoutCan) {

@@ -1,16 +1,21 @@
 // The consumer job against a GitHub stand-in (a local HTTP server answering in GitHub's API
 // shapes; GitHub itself cannot run here): a verified change is pushed and opened as one pull
 // request whose body carries the evidence; a re-run updates nothing and opens no second one;
-// a consumer that moves on gets the same request, rebased.
+// a consumer that moves on gets the same request, rebased. Every attempt records its provenance,
+// and a campaign's consumer job (JobRunner) records the campaign's manifest hash.
 #include "fleet/consumer_job.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 
+#include "base/version.h"
 #include "catalog/lineage.h"
 #include "data/warehouse.h"
+#include "fleet/campaign.h"
+#include "queue/queue.h"
 #include "store/store.h"
 #include "tests/support/forge_standin.h"
 #include "tests/support/test_support.h"
@@ -20,11 +25,19 @@ namespace skein {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 using testing::Contains;
 using testing::ForgeStandin;
 
 constexpr const char* kTokenEnv = "SKEIN_TEST_GITHUB_TOKEN";
 constexpr const char* kToken = "ghp_standinSecret0123456789";
+
+// A file's sha256 by coreutils' sha256sum (not skein's code: the reference to compare with).
+std::string Sha256SumOf(const fs::path& file) {
+  testing::CommandResult sum = testing::RunProgram({"sha256sum", file.string()}, file.parent_path());
+  if (sum.exit_code != 0 || sum.out.size() < 64) return "";
+  return sum.out.substr(0, 64);
+}
 
 class ConsumerJobOnGitHub : public ::testing::Test {
  protected:
@@ -79,6 +92,7 @@ class ConsumerJobOnGitHub : public ::testing::Test {
     options.workspaces = dir_.path() / "workspaces";
     options.evidence_root = dir_.path() / "evidence";
     options.v1_location = location_;
+    options.manifest_sha256 = manifest_sha256_;
     return MigrateConsumer(migration_, v1_schema_, consumer_, repo_, forge->get(), options);
   }
 
@@ -91,12 +105,38 @@ class ConsumerJobOnGitHub : public ::testing::Test {
   Entity consumer_;
   fs::path repo_;
   fs::path previous_cwd_;
+  std::string manifest_sha256_;
 };
 
 TEST_F(ConsumerJobOnGitHub, OpensOnePullRequestCarryingTheEvidence) {
+  manifest_sha256_ = Sha256SumOf(org() / "migrations/user-profile-v2.yaml");
+  ASSERT_EQ(manifest_sha256_.size(), 64u);
+  Result<std::string> head = vcs::ResolveCommit(repo_, "HEAD");
+  ASSERT_TRUE(head.ok()) << head.status().message();
   Result<ConsumerJobReport> first = Run();
   ASSERT_TRUE(first.ok()) << first.status().message();
   ASSERT_EQ(first->state, JobState::kOpened) << first->reason;
+  // The provenance: what made the change (the builtin agent is skein's own), on which commit,
+  // from which manifest; with the job and with each attempt, in the report, its JSON and on disk.
+  const Provenance& made = first->provenance;
+  EXPECT_EQ(made.skein_version, SKEIN_VERSION);
+  EXPECT_EQ(made.manifest_sha256, manifest_sha256_);
+  EXPECT_EQ(made.base_commit, *head);
+  EXPECT_EQ(made.agent.kind, "builtin");
+  EXPECT_EQ(made.agent.version, SKEIN_VERSION);
+  json evidence = ConsumerJobToJson(*first);
+  json expected = {{"skein_version", SKEIN_VERSION},
+                   {"manifest_sha256", manifest_sha256_},
+                   {"base_commit", *head},
+                   {"agent", {{"kind", "builtin"}, {"version", SKEIN_VERSION}}}};
+  EXPECT_EQ(evidence["provenance"], expected);
+  ASSERT_FALSE(evidence["attempts"].empty());
+  for (const json& attempt : evidence["attempts"])
+    EXPECT_EQ(attempt["provenance"], expected) << attempt.dump();
+  json on_disk =
+      json::parse(testing::ReadFile(first->evidence / "attempt-1" / "attempt.json"), nullptr, false);
+  ASSERT_TRUE(on_disk.is_object()) << first->evidence;
+  EXPECT_EQ(on_disk["provenance"], expected);
   std::optional<testing::StandinRequest> pr =
       github_.Find("acme/daily-active-users", "skein/user-profile-v2");
   ASSERT_TRUE(pr.has_value());
@@ -112,6 +152,9 @@ TEST_F(ConsumerJobOnGitHub, OpensOnePullRequestCarryingTheEvidence) {
     EXPECT_TRUE(Contains(pr->body, verifier)) << verifier << "\n" << pr->body;
   EXPECT_TRUE(Contains(pr->body, "| rows v1 | rows v2 | checksum v1 | checksum v2 |")) << pr->body;
   EXPECT_TRUE(Contains(pr->body, "`queries/daily_active_users.sql:3`")) << pr->body;
+  EXPECT_TRUE(Contains(
+      pr->body, "Made by skein " SKEIN_VERSION " from the manifest with sha256 `" + manifest_sha256_ + "`"))
+      << pr->body;
   // The branch reached the repository's remote (the repository itself here).
   Result<std::string> pushed = vcs::ResolveCommit(repo_, "refs/heads/skein/user-profile-v2");
   ASSERT_TRUE(pushed.ok());
@@ -168,17 +211,92 @@ TEST_F(ConsumerJobOnGitHub, ClosingTheCampaignClosesItsRequestsAndDeletesTheirBr
 }
 
 TEST_F(ConsumerJobOnGitHub, AWrongChangeOpensNothing) {
-  migration_.consumers.max_attempts = 1;
+  migration_.consumers.max_attempts = 2;
   migration_.consumers.agent.kind = AgentKind::kCommand;
   migration_.consumers.agent.sandbox = "none";
   // Stand-in agent: renames the table only, so the renamed and retyped columns are left behind.
-  migration_.consumers.agent.command =
-      "sed -i 's/core.user_profile_v1/core.user_profile_v2/' queries/daily_active_users.sql";
+  fs::path script = dir_.Write("agents/rename-table",
+                               "#!/bin/sh\nsed -i 's/core.user_profile_v1/core.user_profile_v2/' "
+                               "queries/daily_active_users.sql\n");
+  fs::permissions(script, fs::perms::owner_all);
+  migration_.consumers.agent.command = "'" + script.string() + "' --prompt-file \"$SKEIN_PROMPT_FILE\"";
   Result<ConsumerJobReport> report = Run();
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_EQ(report->state, JobState::kFailed);
   EXPECT_TRUE(github_.requests().empty());
   EXPECT_FALSE(vcs::ResolveCommit(repo_, "refs/heads/skein/user-profile-v2").ok());
+  // A failed job's evidence names the exact agent binary that made the wrong change, every attempt.
+  std::string script_sha256 = Sha256SumOf(script);
+  ASSERT_EQ(script_sha256.size(), 64u);
+  EXPECT_EQ(report->provenance.agent.kind, "command");
+  EXPECT_EQ(report->provenance.agent.executable, script.string());
+  EXPECT_EQ(report->provenance.agent.executable_sha256, script_sha256);
+  json evidence = ConsumerJobToJson(*report);
+  EXPECT_EQ(evidence["provenance"]["agent"]["executable_sha256"], script_sha256);
+  EXPECT_EQ(evidence["provenance"]["manifest_sha256"], "") << "run outside a campaign";
+  ASSERT_EQ(evidence["attempts"].size(), 2u);
+  for (const json& attempt : evidence["attempts"]) {
+    EXPECT_EQ(attempt["provenance"]["agent"]["kind"], "command");
+    EXPECT_EQ(attempt["provenance"]["agent"]["executable"], script.string());
+    EXPECT_EQ(attempt["provenance"]["agent"]["executable_sha256"], script_sha256);
+    EXPECT_EQ(attempt["provenance"]["base_commit"], report->base_commit);
+  }
+}
+
+// A consumer job as a campaign's worker runs it (JobRunner over the queue in the store).
+class CampaignConsumerJob : public ConsumerJobOnGitHub {};
+
+TEST_F(CampaignConsumerJob, RecordsTheCampaignsManifestHashWithTheJobAndEachAttempt) {
+  std::string text = testing::ReadFile(org() / "migrations/user-profile-v2.yaml");
+  size_t build = text.find("build, ");  // no build verifier: the example's repositories have none to run fast
+  ASSERT_NE(build, std::string::npos) << text;
+  text.erase(build, 7);
+  Result<Migration> m = ParseMigration(text, "migrations/user-profile-v2.yaml");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  Result<std::unique_ptr<queue::Queue>> q = queue::Queue::Open(StoreUrlFrom(""), std::chrono::seconds(30));
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  queue::NewJob job;
+  job.kind = "consumer";
+  job.target = consumer_.Ref().Key();
+  job.wave = 1;
+  job.stage = queue::StageOfWave(1);
+  ASSERT_TRUE((*q)->CreateCampaign(CampaignSpecFor(*m, text, org()), {job}, now_ms()).ok());
+  ASSERT_TRUE((*q)->Start(m->name, now_ms()).ok());
+  Result<std::vector<queue::Lease>> leases = (*q)->Claim("w1", "", 1, std::chrono::minutes(5), now_ms());
+  ASSERT_TRUE(leases.ok()) << leases.status().message();
+  ASSERT_EQ(leases->size(), 1u);
+  Result<std::optional<queue::Campaign>> campaign = (*q)->FindCampaign(m->name);
+  ASSERT_TRUE(campaign.ok() && campaign->has_value());
+  const std::string& manifest_hash = (*campaign)->manifest_hash;
+  // The campaign's hash is the sha256 of the manifest it was started with.
+  fs::path as_run = dir_.Write("manifest-as-run.yaml", text);
+  ASSERT_EQ(manifest_hash, Sha256SumOf(as_run));
+  Result<std::string> head = vcs::ResolveCommit(repo_, "HEAD");
+  ASSERT_TRUE(head.ok()) << head.status().message();
+
+  RunnerOptions options;
+  options.store_url = StoreUrlFrom("");
+  options.workspaces = dir_.path() / "workspaces";
+  options.evidence_root = dir_.path() / "evidence";
+  ForgePool forges(clock_);
+  JobRunner runner(options, forges, clock_);
+  Result<JobOutcome> out = runner.Run(**campaign, leases->at(0), [] { return Status::Ok(); });
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_TRUE(out->ok) << out->outcome;
+
+  json expected = {{"skein_version", SKEIN_VERSION},
+                   {"manifest_sha256", manifest_hash},
+                   {"base_commit", *head},
+                   {"agent", {{"kind", "builtin"}, {"version", SKEIN_VERSION}}}};
+  EXPECT_EQ(out->evidence["provenance"], expected) << out->evidence["provenance"].dump();
+  EXPECT_EQ(out->result["provenance"], expected) << out->result.dump();
+  ASSERT_FALSE(out->evidence["attempts"].empty());
+  for (const json& attempt : out->evidence["attempts"]) EXPECT_EQ(attempt["provenance"], expected);
 }
 
 }  // namespace

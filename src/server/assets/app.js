@@ -806,6 +806,28 @@
     return el('ul', { class: 'problems' }, items.map((p) => el('li', null, typeof p === 'string' ? p : JSON.stringify(p))));
   }
 
+  // What produced the attempt's change (skein, manifest, base commit, agent), from its last try
+  // that recorded it; the full hashes are in the tooltip.
+  function provenanceLine(tries) {
+    const p = (Array.isArray(tries) ? tries : []).map((t) => t && t.provenance)
+      .filter((x) => x && typeof x === 'object').pop();
+    if (!p) return null;
+    const short = (hash) => String(hash || '').slice(0, 12);
+    const parts = [`skein ${p.skein_version || '?'}`];
+    if (p.manifest_sha256) parts.push(`manifest ${short(p.manifest_sha256)}`);
+    if (p.base_commit) parts.push(`base ${short(p.base_commit)}`);
+    const a = p.agent;
+    if (a && typeof a === 'object') {
+      let agent = `${a.kind || '?'} agent`;
+      if (a.version) agent += ` ${a.version}`;
+      if (a.executable) agent += ` ${a.executable}`;
+      if (a.executable_sha256) agent += ` (sha256 ${short(a.executable_sha256)})`;
+      parts.push(agent);
+    }
+    return el('p', { class: 'provenance small muted', testid: 'provenance', title: JSON.stringify(p, null, 2) },
+      'Provenance: ', parts.join(' · '));
+  }
+
   function attemptView(attempt, index) {
     const duration = attempt.ended_ms && attempt.started_ms ? fmtDuration(attempt.ended_ms - attempt.started_ms) : 'running';
     const request = attempt.request && attempt.request.url
@@ -828,6 +850,7 @@
         el('span', { class: 'muted small' }, `${attempt.worker || 'worker ?'} · started ${fmtTime(attempt.started_ms)} · ${duration}`)),
       attempt.error ? el('pre', { class: 'error-text', testid: 'attempt-error' }, attempt.error) : null,
       request,
+      provenanceLine(attempt.tries),
       el('section', { class: 'section' }, el('h3', null, 'Verifiers'), verifierTable(attempt.verifiers)),
       tries,
       el('section', { class: 'section' }, el('h3', null, 'Diff'),
