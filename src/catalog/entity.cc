@@ -73,6 +73,33 @@ std::string Entity::Location() const { return Annotation("skein.dev/location"); 
 std::string Entity::Repo() const { return Annotation("skein.dev/repo"); }
 std::string Entity::Framework() const { return Annotation("skein.dev/framework"); }
 
+std::string Entity::DeprecatedBy() const { return std::string(Trim(Annotation("skein.dev/deprecated-by"))); }
+
+std::string Entity::DecommissionDate() const {
+  return std::string(Trim(Annotation("skein.dev/decommission-date")));
+}
+
+bool Entity::Deprecated() const { return Lifecycle() == "deprecated" || !DeprecatedBy().empty(); }
+
+Result<std::chrono::sys_days> ParseDate(std::string_view text) {
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  bool shape = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  for (size_t i = 0; shape && i < text.size(); ++i) {
+    if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9')) shape = false;
+  }
+  if (shape) {
+    y = std::stoi(std::string(text.substr(0, 4)));
+    m = static_cast<unsigned>(std::stoi(std::string(text.substr(5, 2))));
+    d = static_cast<unsigned>(std::stoi(std::string(text.substr(8, 2))));
+  }
+  std::chrono::year_month_day day{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
+  if (!shape || !day.ok())
+    return Status::InvalidInput("'" + std::string(text) + "' is not a date (YYYY-MM-DD)");
+  return std::chrono::sys_days(day);
+}
+
 std::string Entity::Lifecycle() const {
   std::string value = Annotation("skein.dev/lifecycle");
   return value.empty() ? SpecString("lifecycle") : value;

@@ -8,6 +8,8 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <chrono>
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -37,6 +39,9 @@ struct EntityRef {
 // A ref key for people: "group:growth" in the default namespace, else the key unchanged.
 std::string ShortRef(std::string_view key);
 
+// "YYYY-MM-DD" as a calendar day; InvalidInput otherwise (2026-02-30 included).
+Result<std::chrono::sys_days> ParseDate(std::string_view text);
+
 struct Entity {
   std::string api_version;
   std::string kind;  // "Component", "Resource", "Group", "System", "Location", ...
@@ -64,14 +69,20 @@ struct Entity {
   std::vector<EntityRef> SpecRefs(std::string_view key, std::string_view default_kind) const;
 
   // skein's facts.
-  std::string DatasetId() const;   // skein.dev/dataset-id, "" when the entity is not a dataset
-  std::string Location() const;    // skein.dev/location, e.g. "parquet:warehouse/core/x"
-  std::string Lifecycle() const;   // skein.dev/lifecycle, else spec.lifecycle
-  std::string Owner() const;       // spec.owner as a full ref key, e.g. "group:default/growth"
-  std::string Tier() const;        // skein.dev/tier, else the first tag "tier-N", else ""
-  std::string Repo() const;        // skein.dev/repo
-  std::string Framework() const;   // skein.dev/framework (sql, dbt, python, scala, config, ...)
+  std::string DatasetId() const;              // skein.dev/dataset-id, "" when the entity is not a dataset
+  std::string Location() const;               // skein.dev/location, e.g. "parquet:warehouse/core/x"
+  std::string Lifecycle() const;              // skein.dev/lifecycle, else spec.lifecycle
+  std::string Owner() const;                  // spec.owner as a full ref key, e.g. "group:default/growth"
+  std::string Tier() const;                   // skein.dev/tier, else the first tag "tier-N", else ""
+  std::string Repo() const;                   // skein.dev/repo
+  std::string Framework() const;              // skein.dev/framework (sql, dbt, python, scala, config, ...)
   std::vector<std::string> Produces() const;  // skein.dev/produces, comma-separated dataset ids
+  // Deprecation (datasets): skein.dev/deprecated-by (the replacing dataset id, "" when none) and
+  // skein.dev/decommission-date (YYYY-MM-DD, "" when none). Deprecated(): lifecycle deprecated or
+  // a replacement named.
+  std::string DeprecatedBy() const;
+  std::string DecommissionDate() const;
+  bool Deprecated() const;
 
   // The entity as a Backstage JSON object (apiVersion, kind, metadata, spec), plus origin under
   // metadata.annotations["skein.dev/origin"] is NOT added: origin is kept separately by stores.

@@ -134,6 +134,11 @@ std::string CheckProduces(std::string_view value) {
   return {};
 }
 
+std::string CheckDate(std::string_view v) {
+  if (ParseDate(v).ok()) return {};
+  return Quote(v) + " is not a date (YYYY-MM-DD)";
+}
+
 struct AnnotationRule {
   const char* kind;  // the one kind it belongs on, or nullptr
   std::function<std::string(std::string_view)> check;
@@ -155,6 +160,15 @@ const std::map<std::string, AnnotationRule>& SkeinAnnotations() {
           if (v == "experimental" || v == "production" || v == "deprecated" || v == "retired") return {};
           return Quote(v) + " is not one of experimental, production, deprecated, retired";
         }}},
+      // The dataset that replaces this one: `skein watch` plans the migration a manifest describes.
+      {"skein.dev/deprecated-by",
+       {"Resource",
+        [](std::string_view v) {
+          return IsValidDatasetId(v) ? ""
+                                     : Quote(v) + " is not a dataset id (expected e.g. core.user_profile_v2)";
+        }}},
+      // The day the deprecated dataset may be dropped (when no consumer remains).
+      {"skein.dev/decommission-date", {"Resource", CheckDate}},
       {"skein.dev/produces", {"Component", CheckProduces}},
       {"skein.dev/repo",
        {"Component",

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,6 +15,7 @@
 #include "catalog/lineage.h"
 #include "data/warehouse.h"
 #include "manifest/migration.h"
+#include "queue/queue.h"
 #include "store/store.h"
 
 namespace skein {
@@ -63,5 +66,15 @@ void AddServeCommands(CLI::App& app, GlobalOptions& global);  // cmd_serve.cc
 std::shared_ptr<void> StartPortal(const GlobalOptions& global, const std::string& bind, int port);
 // run, worker, status, approve, pause, resume, cancel, rollback, retry
 void AddCampaignCommands(CLI::App& app, GlobalOptions& global);  // cmd_campaign.cc
+// watch
+void AddWatchCommand(CLI::App& app, GlobalOptions& global);  // cmd_watch.cc
+
+// Shared by the long-running commands (cmd_campaign.cc): SIGTERM/SIGINT set g_stop.
+extern std::atomic<bool> g_stop;
+void InstallStopHandlers();
+// A flag's duration: "500ms", or ParseDuration's "30s", "2m", ...; Fail()s naming the flag.
+std::chrono::milliseconds DurationOrFail(const std::string& text, const std::string& flag);
+// Opens the queue on --store / $SKEIN_STORE, or Fail()s.
+std::unique_ptr<queue::Queue> OpenQueueOrFail(const GlobalOptions& global);
 
 }  // namespace skein

@@ -32,17 +32,13 @@
 #include "dataset/dataset.h"
 #include "fleet/alerts.h"
 #include "fleet/campaign.h"
+#include "fleet/draft.h"
 #include "fleet/plan.h"
 #include "fleet/targets.h"
 #include "queue/queue.h"
 #include "worker/worker.h"
 
 namespace skein {
-namespace {
-
-namespace fs = std::filesystem;
-using nlohmann::json;
-using std::chrono::milliseconds;
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnStopSignal(int) { g_stop = true; }
@@ -55,12 +51,8 @@ void InstallStopHandlers() {
   sigaction(SIGINT, &action, nullptr);
 }
 
-int64_t NowMs(Clock& clock) {
-  return std::chrono::duration_cast<milliseconds>(clock.Now().time_since_epoch()).count();
-}
-
-// A flag's duration: "500ms", or ParseDuration's "30s", "2m", ...
-milliseconds DurationOrFail(const std::string& text, const std::string& flag) {
+std::chrono::milliseconds DurationOrFail(const std::string& text, const std::string& flag) {
+  using std::chrono::milliseconds;
   if (text.size() > 2 && text.ends_with("ms") && text.find_first_not_of("0123456789") == text.size() - 2) {
     milliseconds ms(std::stoll(text.substr(0, text.size() - 2)));
     if (ms.count() <= 0) Fail(Status::InvalidInput(flag + " must be more than 0s"));
@@ -74,6 +66,16 @@ milliseconds DurationOrFail(const std::string& text, const std::string& flag) {
 
 std::unique_ptr<queue::Queue> OpenQueueOrFail(const GlobalOptions& global) {
   return OrFail(queue::Queue::Open(StoreUrlFrom(global.store), std::chrono::seconds(30)));
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+int64_t NowMs(Clock& clock) {
+  return std::chrono::duration_cast<milliseconds>(clock.Now().time_since_epoch()).count();
 }
 
 // A campaign by name, or by its manifest file (its metadata.name).
@@ -321,29 +323,10 @@ void RunRun(const RunOptions& options, const GlobalOptions& global) {
   std::string url = StoreUrlFrom(global.store);
   std::unique_ptr<Store> store = OpenStoreOrFail(global);
   CatalogGraph graph(OrFail(store->ListEntities()));
-  const Entity& dataset = RequireDataset(m, graph);
-  Schema v1_schema = CheckAgainstData(m, dataset);
-  RolloutPlan plan = OrFail(PlanRollout(m, graph, &v1_schema));
-  std::vector<std::string> partitions;
-  if (m.data.materialize) {
-    dataset::Locations locations = OrFail(ResolveLocations(m, graph));
-    std::unique_ptr<SqlEngine> engine = OrFail(OpenEngineFor(locations.v1));
-    partitions = OrFail(dataset::PartitionKeys(m, locations, *engine));
-  }
-  for (const PlannedConsumer& p : plan.direct) {
-    if (!p.needs_change || p.wave <= 0) continue;
-    const Entity* e = graph.FindEntity(p.consumer.ref);
-    if (e != nullptr) {
-      std::string group = e->Annotation("skein.dev/worker-group");
-      if (!group.empty())
-        OrFail(CheckGroupLabel(group).WithContext("consumer " + p.key + ": skein.dev/worker-group"));
-    }
-  }
+  CampaignDraft draft = OrFail(DraftCampaign(m, text, graph, fs::current_path()));
   std::unique_ptr<queue::Queue> q = OpenQueueOrFail(global);
   SystemClock clock;
-  queue::CampaignSpec spec = CampaignSpecFor(m, text, fs::current_path());
-  auto [campaign, created] =
-      OrFail(q->CreateCampaign(spec, CampaignJobs(m, plan, graph, partitions), NowMs(clock)));
+  auto [campaign, created] = OrFail(q->CreateCampaign(draft.spec, draft.jobs, NowMs(clock)));
   if (!options.json) {
     std::cerr << "skein: campaign " << campaign.id << (created ? " planned" : " continued") << " ("
               << OrFail(q->CountJobs(campaign.id)).total << " jobs)\n";

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   skein::AddMigrateConsumerCommand(app, global);
   skein::AddCampaignCommands(app, global);
   skein::AddServeCommands(app, global);
+  skein::AddWatchCommand(app, global);
 
   if (int code = skein::RejectUnknownCommand(app, argc, argv); code != 0) return code;
   try {

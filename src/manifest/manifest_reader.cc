@@ -102,8 +102,10 @@ class ManifestReader {
   }
 
   void ReadSpec(const json& spec) {
-    if (!fields_.CheckKeys(spec, "/spec", {"from", "to", "columns", "data", "consumers", "rollout"}, "spec"))
+    if (!fields_.CheckKeys(spec, "/spec", {"from", "to", "start", "columns", "data", "consumers", "rollout"},
+                           "spec"))
       return;
+    m_.start_auto = fields_.ReadEnum(spec, "/spec", "start", {"manual", "auto"}) == 1;
     ReadDatasetId(spec, "from", m_.from);
     ReadDatasetId(spec, "to", m_.to);
     if (!m_.from.empty() && EqualsIgnoreCase(m_.from, m_.to)) {

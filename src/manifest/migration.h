@@ -176,6 +176,9 @@ struct Migration {
   DataPlan data;
   ConsumerPlan consumers;
   RolloutPolicy rollout;
+  // spec.start: whether `skein watch` starts the campaign by itself once the catalog marks the
+  // from-dataset deprecated (auto), or only plans it for a person to start (manual, the default).
+  bool start_auto = false;
   MarkedDocument source;  // the document as read, with the position of every value
 
   // Where the value at JSON pointer `pointer` ("/spec/columns/2/using") was written, else its

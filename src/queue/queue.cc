@@ -2,7 +2,6 @@
 // its caps, leases and fencing tokens, the stage machine, the breaker.
 #include "queue/queue.h"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "base/hash.h"
 #include "base/text.h"
 #include "queue/rows.h"
 
@@ -136,19 +136,6 @@ Attempt AttemptFromRow(const Rows& rows, size_t r) {
 
 namespace {
 
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
-
 // splitmix64: a well-mixed 64-bit hash of a 64-bit value.
 uint64_t Mix(uint64_t x) {
   x += 0x9e3779b97f4a7c15ull;
@@ -163,6 +150,22 @@ bool IsRetryable(const Status& status) {
   // PostgreSQL's deadlock and serialization failures (class 40): the transaction may simply run again.
   const std::string& m = status.message();
   return m.find("deadlock") != std::string::npos || m.find("could not serialize") != std::string::npos;
+}
+
+// A campaign's job, kept waiting; false when the campaign has it already.
+Result<bool> InsertJob(SqlSession& s, std::string_view campaign, const NewJob& j, int max_attempts,
+                       int64_t now) {
+  ASSIGN_OR_RETURN(
+      Rows inserted,
+      s.Query(
+          "INSERT INTO jobs (campaign, kind, target, stage, wave, priority, owner, repo, tier, grp, "
+          "needs_approval, approved_by, payload, state, attempts, max_attempts, run_after_ms, lease_worker, "
+          "lease_token, lease_expires_ms, outcome, result, created_ms, updated_ms, finished_ms) VALUES "
+          "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, 'waiting', 0, $13, 0, '', 0, 0, '', '', "
+          "$14, $14, 0) ON CONFLICT (campaign, kind, target) DO NOTHING RETURNING id",
+          {campaign, j.kind, j.target, j.stage, j.wave, j.priority, j.owner, j.repo, j.tier, j.group,
+           j.needs_approval ? 1 : 0, j.payload, max_attempts, now}));
+  return !inserted.empty();
 }
 
 std::string Truncated(std::string_view text, size_t limit) {
@@ -286,16 +289,7 @@ Result<std::pair<Campaign, bool>> Queue::CreateCampaign(const CampaignSpec& spec
                               "; a new campaign for this migration needs a new metadata.name");
     }
     for (const NewJob& j : jobs) {
-      RETURN_IF_ERROR(
-          Q("INSERT INTO jobs (campaign, kind, target, stage, wave, priority, owner, repo, tier, grp, "
-            "needs_approval, approved_by, payload, state, attempts, max_attempts, run_after_ms, "
-            "lease_worker, "
-            "lease_token, lease_expires_ms, outcome, result, created_ms, updated_ms, finished_ms) VALUES "
-            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', $12, 'waiting', 0, $13, 0, '', 0, 0, '', '', "
-            "$14, $14, 0) ON CONFLICT (campaign, kind, target) DO NOTHING",
-            {spec.id, j.kind, j.target, j.stage, j.wave, j.priority, j.owner, j.repo, j.tier, j.group,
-             j.needs_approval ? 1 : 0, j.payload, out.first.policy.max_attempts, now})
-              .status());
+      RETURN_IF_ERROR(InsertJob(*session_, spec.id, j, out.first.policy.max_attempts, now).status());
     }
     // A campaign already past the stage of a job it lacked: the job joins at once.
     if (!out.second && out.first.open_stage >= 0) {
@@ -382,6 +376,38 @@ CampaignState MigratingStateFor(int stage) {
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> Queue::AddJobs(std::string_view campaign, const std::vector<NewJob>& jobs,
+                                                int64_t now) {
+  std::vector<std::string> added;
+  RETURN_IF_ERROR(Transact([&]() -> Status {
+    added.clear();
+    ASSIGN_OR_RETURN(Campaign c, LockCampaign(*session_, campaign));
+    if (IsEnded(c.state) || c.state == CampaignState::kRollingBack) {
+      return Status::Conflict("campaign " + c.id + " is " + std::string(CampaignStateName(c.state)) +
+                              ": it takes no new jobs");
+    }
+    for (const NewJob& j : jobs) {
+      ASSIGN_OR_RETURN(bool inserted, InsertJob(*session_, c.id, j, c.policy.max_attempts, now));
+      if (!inserted) continue;
+      added.push_back(j.target);
+      bool open = c.open_stage >= 0 && j.stage <= c.open_stage;
+      if (open) {
+        RETURN_IF_ERROR(
+            Q("UPDATE jobs SET state = CASE WHEN needs_approval = 1 THEN 'awaiting-approval' ELSE "
+              "'pending' END, run_after_ms = $4 WHERE campaign = $1 AND kind = $2 AND target = $3",
+              {c.id, j.kind, j.target, now})
+                .status());
+      }
+      RETURN_IF_ERROR(Record(*session_, nullptr, c.id, "joined",
+                             j.kind + " " + j.target + " joined the campaign (wave " +
+                                 std::to_string(j.wave) + (open ? ", open now" : "") + ")",
+                             now));
+    }
+    return Status::Ok();
+  }));
+  return added;
+}
 
 Result<Advanced> Queue::Start(std::string_view id, int64_t now) {
   Advanced out;

@@ -300,6 +300,12 @@ class Queue {
   // was created now. Conflict when the existing campaign has ended (say how to start over).
   Result<std::pair<Campaign, bool>> CreateCampaign(const CampaignSpec& spec, const std::vector<NewJob>& jobs,
                                                    int64_t now);
+  // Adds to a running (or planned, or paused) campaign the jobs it lacks — consumers that began
+  // reading the from-dataset after it started — each at once pending (or awaiting approval) when
+  // its stage is open, else waiting; records a "joined" event for each. Returns the targets
+  // added. Conflict when the campaign has ended or is rolling back; NotFound when absent.
+  Result<std::vector<std::string>> AddJobs(std::string_view campaign, const std::vector<NewJob>& jobs,
+                                           int64_t now);
   Result<std::optional<Campaign>> FindCampaign(std::string_view id);
   Result<std::vector<Campaign>> ListCampaigns();
   // planned -> migrating: opens the first stage that has jobs. A no-op when already started.
