@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "catalog/lineage.h"
@@ -17,6 +18,7 @@
 #include "manifest/migration.h"
 #include "queue/queue.h"
 #include "store/store.h"
+#include "watch/watch.h"
 
 namespace skein {
 
@@ -68,6 +70,24 @@ std::shared_ptr<void> StartPortal(const GlobalOptions& global, const std::string
 void AddCampaignCommands(CLI::App& app, GlobalOptions& global);  // cmd_campaign.cc
 // watch
 void AddWatchCommand(CLI::App& app, GlobalOptions& global);  // cmd_watch.cc
+// What to watch, as `skein watch` and `skein serve` take it.
+struct WatchFlags {
+  std::vector<std::string> catalog;
+  std::string backstage_url;
+  std::string token_env = "SKEIN_BACKSTAGE_TOKEN";
+  std::string manifests;
+  std::string catalog_every = "5m";
+  std::string discovery_every = "15m";
+  std::string tick = "10s";
+  bool configured() const { return !catalog.empty() || !backstage_url.empty() || !manifests.empty(); }
+};
+void AddWatchFlags(CLI::App* cmd, WatchFlags& flags);
+// The watcher's options from the flags, or Fail() naming the flag.
+watch::WatchOptions WatchOptionsOrFail(const WatchFlags& flags);
+// Ticks (printing each report on stderr, or a JSON line on stdout) until `stop`, or once; whether
+// any tick found problems. With `once`, a tick that failed (the store away) is the error.
+Result<bool> WatchUntil(watch::Watcher& watcher, std::chrono::milliseconds tick,
+                        const std::atomic<bool>& stop, bool json, bool once);
 
 // Shared by the long-running commands (cmd_campaign.cc): SIGTERM/SIGINT set g_stop.
 extern std::atomic<bool> g_stop;

@@ -1,7 +1,9 @@
 // The portal's commands:
 //
 //   skein serve [--bind ADDR] [--port N] [--token-file PATH] [--worker-slots N] [--no-alerts]
-//       the web dashboard, the REST API and /metrics, until SIGTERM or SIGINT.
+//               [--manifests DIR] [--catalog PATH... | --backstage URL] [--catalog-every D] ...
+//       the web dashboard, the REST API and /metrics, until SIGTERM or SIGINT; with a manifests
+//       folder or a catalog source, also what `skein watch` does (but no jobs: workers run them).
 //   skein token create NAME [--role viewer|operator];  skein token list [--json];
 //   skein token revoke NAME
 #include <csignal>
@@ -32,6 +34,7 @@ struct ServeOptions {
   std::string token_file = ".skein/operator-token";
   int worker_slots = 4;
   bool no_alerts = false;
+  WatchFlags watch;
 };
 
 // Makes the first operator token when the store has none, and says where it is.
@@ -51,6 +54,12 @@ std::string Url(const std::string& bind, int port) {
 void RunServe(const ServeOptions& options, const GlobalOptions& global) {
   if (options.port < 0 || options.port > 65535) Fail(Status::InvalidInput("--port must be 0..65535"));
   if (options.worker_slots < 1) Fail(Status::InvalidInput("--worker-slots must be at least 1"));
+  watch::WatchOptions watch_options;
+  std::chrono::milliseconds watch_tick{0};
+  if (options.watch.configured()) {
+    watch_options = WatchOptionsOrFail(options.watch);
+    watch_tick = DurationOrFail(options.watch.tick, "--tick");
+  }
   std::string url = StoreUrlFrom(global.store);
   { std::unique_ptr<Store> probe = OpenStoreOrFail(global); }  // fail fast, with the store's message
   FirstToken(url, options.token_file);
@@ -69,7 +78,22 @@ void RunServe(const ServeOptions& options, const GlobalOptions& global) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
+  // Background mode alongside the portal, when configured: its own connections and thread.
+  std::thread watching;
+  std::unique_ptr<Store> watch_store;
+  std::unique_ptr<queue::Queue> watch_queue;
+  std::unique_ptr<watch::Watcher> watcher;
+  if (options.watch.configured()) {
+    watch_store = OpenStoreOrFail(global);
+    watch_queue = OpenQueueOrFail(global);
+    watcher = std::make_unique<watch::Watcher>(watch_options, *watch_store, *watch_queue, clock);
+    std::cerr << "skein: watching (manifests "
+              << (options.watch.manifests.empty() ? "-" : options.watch.manifests)
+              << "); `skein worker` or `skein watch` runs the jobs\n";
+    watching = std::thread([&] { (void)WatchUntil(*watcher, watch_tick, g_serve_stop, false, false); });
+  }
   while (!g_serve_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  if (watching.joinable()) watching.join();
   portal.Stop();
   std::cerr << "skein: portal stopped\n";
 }
@@ -112,6 +136,7 @@ void AddServeCommands(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--worker-slots", serve->worker_slots,
                   "Slots per worker, for skein_desired_workers (default 4; as skein worker --slots)");
   cmd->add_flag("--no-alerts", serve->no_alerts, "Do not post the campaigns' alert webhooks from here");
+  AddWatchFlags(cmd, serve->watch);
   cmd->callback([serve, &global] { RunServe(*serve, global); });
 
   CLI::App* token = app.add_subcommand("token", "Make, list and revoke the portal's API tokens");

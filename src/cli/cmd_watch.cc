@@ -20,13 +20,7 @@ using nlohmann::json;
 using std::chrono::milliseconds;
 
 struct WatchCliOptions {
-  std::vector<std::string> catalog;
-  std::string backstage_url;
-  std::string token_env = "SKEIN_BACKSTAGE_TOKEN";
-  std::string manifests;
-  std::string catalog_every = "5m";
-  std::string discovery_every = "15m";
-  std::string tick = "10s";
+  WatchFlags source;
   int workers = 4;
   bool once = false;
   bool json = false;
@@ -64,25 +58,20 @@ void PrintReport(const watch::TickReport& report, bool as_json) {
   for (const auto& p : report.problems) std::cerr << p << "\n";
 }
 
-void RunWatch(const WatchCliOptions& options, const GlobalOptions& global) {
-  if (!options.catalog.empty() && !options.backstage_url.empty())
-    Fail(Status::InvalidInput("watch takes --catalog PATH or --backstage URL, not both"));
-  if (options.workers < 0) Fail(Status::InvalidInput("--workers must be 0 or more"));
-  watch::WatchOptions w;
-  for (const std::string& p : options.catalog) w.catalog_paths.emplace_back(p);
-  w.backstage_url = options.backstage_url;
-  if (const char* token = std::getenv(options.token_env.c_str())) w.backstage_token = token;
-  if (!options.manifests.empty()) {
-    std::error_code ec;
-    if (!fs::is_directory(options.manifests, ec))
-      Fail(Status::InvalidInput("--manifests " + options.manifests + ": not a folder"));
-    w.manifests = options.manifests;
+std::string Describe(const WatchFlags& f) {
+  std::string out = f.manifests.empty() ? "no manifests folder" : "manifests in " + f.manifests;
+  if (f.catalog.empty() && f.backstage_url.empty()) {
+    out += ", the store's catalog";
+  } else {
+    out += ", catalog every " + f.catalog_every;
   }
-  w.workdir = fs::current_path();
-  w.catalog_every = DurationOrFail(options.catalog_every, "--catalog-every");
-  w.discovery_every = DurationOrFail(options.discovery_every, "--discovery-every");
-  milliseconds tick = DurationOrFail(options.tick, "--tick");
+  return out + ", discovery every " + f.discovery_every;
+}
 
+void RunWatch(const WatchCliOptions& options, const GlobalOptions& global) {
+  if (options.workers < 0) Fail(Status::InvalidInput("--workers must be 0 or more"));
+  watch::WatchOptions w = WatchOptionsOrFail(options.source);
+  milliseconds tick = DurationOrFail(options.source.tick, "--tick");
   std::string url = StoreUrlFrom(global.store);
   std::unique_ptr<Store> store = OpenStoreOrFail(global);
   std::unique_ptr<queue::Queue> q = OpenQueueOrFail(global);
@@ -112,43 +101,76 @@ void RunWatch(const WatchCliOptions& options, const GlobalOptions& global) {
     worker_thread = std::thread([&] { worker_status = worker->Run(); });
   }
   if (!options.json) {
-    std::cerr << "skein watch: " << (options.once ? "one pass" : "watching")
-              << (w.manifests.empty() ? "" : ", manifests in " + w.manifests.string())
-              << (options.catalog.empty() && w.backstage_url.empty()
-                      ? ", the store's catalog"
-                      : ", catalog every " + options.catalog_every)
-              << ", discovery every " << options.discovery_every;
+    std::cerr << "skein watch: " << (options.once ? "one pass" : "watching") << ", "
+              << Describe(options.source);
     if (!options.once)
       std::cerr << ", " << (worker ? std::to_string(options.workers) : "no") << " worker thread(s)";
     std::cerr << "\n";
   }
+  Result<bool> problems = WatchUntil(watcher, tick, g_stop, options.json, options.once);
+  g_stop = true;
+  if (worker_thread.joinable()) worker_thread.join();
+  OrFail(problems.status());
+  OrFail(worker_status);
+  if (options.once && *problems) throw CommandExit{1};
+}
+
+}  // namespace
+
+watch::WatchOptions WatchOptionsOrFail(const WatchFlags& flags) {
+  if (!flags.catalog.empty() && !flags.backstage_url.empty())
+    Fail(Status::InvalidInput("--catalog PATH and --backstage URL: one or the other, not both"));
+  watch::WatchOptions w;
+  for (const std::string& p : flags.catalog) w.catalog_paths.emplace_back(p);
+  w.backstage_url = flags.backstage_url;
+  if (const char* token = std::getenv(flags.token_env.c_str())) w.backstage_token = token;
+  if (!flags.manifests.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(flags.manifests, ec))
+      Fail(Status::InvalidInput("--manifests " + flags.manifests + ": not a folder"));
+    w.manifests = flags.manifests;
+  }
+  w.workdir = fs::current_path();
+  w.catalog_every = DurationOrFail(flags.catalog_every, "--catalog-every");
+  w.discovery_every = DurationOrFail(flags.discovery_every, "--discovery-every");
+  DurationOrFail(flags.tick, "--tick");
+  return w;
+}
+
+void AddWatchFlags(CLI::App* cmd, WatchFlags& flags) {
+  cmd->add_option("--catalog", flags.catalog, "Descriptor files or folders to re-import (repeatable)");
+  cmd->add_option("--backstage", flags.backstage_url, "Or a Backstage backend to re-import from");
+  cmd->add_option("--token-env", flags.token_env, "Environment variable holding the Backstage token")
+      ->capture_default_str();
+  cmd->add_option("--manifests", flags.manifests, "A folder of migration manifests (*.yaml, *.yml)");
+  cmd->add_option("--catalog-every", flags.catalog_every, "How often to re-import the catalog")
+      ->capture_default_str();
+  cmd->add_option("--discovery-every", flags.discovery_every,
+                  "How often each running campaign looks for new consumers")
+      ->capture_default_str();
+  cmd->add_option("--tick", flags.tick, "How often to look at the manifests")->capture_default_str();
+}
+
+Result<bool> WatchUntil(watch::Watcher& watcher, std::chrono::milliseconds tick,
+                        const std::atomic<bool>& stop, bool json, bool once) {
   bool problems = false;
-  while (!g_stop) {
+  while (!stop) {
     Result<watch::TickReport> report = watcher.Tick();
     if (report.ok()) {
-      PrintReport(*report, options.json);
+      PrintReport(*report, json);
       problems = problems || !report->problems.empty();
     } else {
       // The store is away (restarting): the next tick tries again; nothing was half-done.
       std::cerr << "skein watch: this pass stopped: " << report.status().message() << "\n";
-      if (options.once) {
-        g_stop = true;
-        if (worker_thread.joinable()) worker_thread.join();
-        Fail(report.status());
-      }
+      if (once) return report.status();
     }
-    if (options.once) break;
-    for (milliseconds slept(0); slept < tick && !g_stop; slept += milliseconds(100)) {
+    if (once) break;
+    for (milliseconds slept(0); slept < tick && !stop; slept += milliseconds(100)) {
       std::this_thread::sleep_for(milliseconds(100));
     }
   }
-  g_stop = true;
-  if (worker_thread.joinable()) worker_thread.join();
-  OrFail(worker_status);
-  if (options.once && problems) throw CommandExit{1};
+  return problems;
 }
-
-}  // namespace
 
 void AddWatchCommand(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<WatchCliOptions>();
@@ -157,17 +179,7 @@ void AddWatchCommand(CLI::App& app, GlobalOptions& global) {
       "Keep watch: re-import the catalog, plan (and with `start: auto` start) the campaign of each manifest "
       "whose from-dataset the catalog marks deprecated, add consumers that appear mid-campaign, and run "
       "the jobs");
-  cmd->add_option("--catalog", options->catalog, "Descriptor files or folders to re-import (repeatable)");
-  cmd->add_option("--backstage", options->backstage_url, "Or a Backstage backend to re-import from");
-  cmd->add_option("--token-env", options->token_env, "Environment variable holding the Backstage token")
-      ->capture_default_str();
-  cmd->add_option("--manifests", options->manifests, "A folder of migration manifests (*.yaml, *.yml)");
-  cmd->add_option("--catalog-every", options->catalog_every, "How often to re-import the catalog")
-      ->capture_default_str();
-  cmd->add_option("--discovery-every", options->discovery_every,
-                  "How often each running campaign looks for new consumers")
-      ->capture_default_str();
-  cmd->add_option("--tick", options->tick, "How often to look at the manifests")->capture_default_str();
+  AddWatchFlags(cmd, options->source);
   cmd->add_option("--workers", options->workers, "Worker threads running jobs here (0: workers elsewhere)")
       ->capture_default_str();
   cmd->add_flag("--once", options->once, "One pass, then exit (1 when it found problems); runs no jobs");

@@ -163,5 +163,24 @@ TEST_F(ExampleOrg, WorkerWritesJsonLogLinesWithCampaignJobAndAttempt) {
   EXPECT_TRUE(testing::Contains(bad.err, "--log-format must be text or json")) << bad.err;
 }
 
+TEST_F(ExampleOrg, ServeWithAManifestsFolderPlansWhatTheCatalogDeprecates) {
+  auto serve = testing::StartSkein(
+      {"serve", "--port", "0", "--no-alerts", "--manifests", "migrations", "--tick", "200ms"}, Org());
+  bool planned = false;
+  for (int i = 0; i < 150 && !planned; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto status = RunSkein({"status", "user-profile-v2", "--json"}, Org());
+    json s = json::parse(status.out, nullptr, false);
+    planned = status.exit_code == 0 && s.is_object() && s["state"] == "planned";
+  }
+  EXPECT_TRUE(planned) << serve->err();
+  serve->Signal(SIGTERM);
+  EXPECT_EQ(serve->Wait(30), 0) << serve->err();
+  EXPECT_TRUE(testing::Contains(serve->err(), "campaign user-profile-v2 planned")) << serve->err();
+  auto bad = RunSkein({"serve", "--port", "0", "--manifests", "nowhere"}, Org());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(testing::Contains(bad.err, "--manifests nowhere: not a folder")) << bad.err;
+}
+
 }  // namespace
 }  // namespace skein
