@@ -257,6 +257,7 @@ struct JobBrief {
   int64_t id = 0;
   std::string target;
   JobState state = JobState::kWaiting;
+  int64_t finished_ms = 0;  // when it ended; 0 while it has not
 };
 
 struct WaveCounts {
@@ -368,7 +369,7 @@ class Queue {
   // --- reads for the portal and /metrics (views.cc) ---
   // A page of a campaign's jobs matching `query`, sorted by id, and how many match in all.
   Result<JobPage> FindJobs(std::string_view campaign, const JobQuery& query);
-  // Each job of `kind` in a campaign: id, target and state only (the lineage's colours).
+  // Each job of `kind` in a campaign: id, target, state and end only (the lineage's colours).
   Result<std::vector<JobBrief>> ListJobBriefs(std::string_view campaign, std::string_view kind);
   // Jobs counted per wave (wave 0: the data jobs), with when each wave's last job ended.
   Result<std::vector<WaveCounts>> CountJobsByWave(std::string_view campaign);

@@ -94,13 +94,14 @@ Result<std::vector<JobBrief>> Queue::ListJobBriefs(std::string_view campaign, st
   std::vector<JobBrief> out;
   RETURN_IF_ERROR(Read([&]() -> Status {
     out.clear();
-    ASSIGN_OR_RETURN(Rows rows,
-                     Q("SELECT id, target, state FROM jobs WHERE campaign = $1 AND kind = $2 ORDER BY id",
-                       {campaign, kind}));
+    ASSIGN_OR_RETURN(
+        Rows rows,
+        Q("SELECT id, target, state, finished_ms FROM jobs WHERE campaign = $1 AND kind = $2 ORDER BY id",
+          {campaign, kind}));
     out.reserve(rows.size());
     for (size_t r = 0; r < rows.size(); ++r) {
       ASSIGN_OR_RETURN(JobState state, ParseJobState(rows.at(r, 2)));
-      out.push_back(JobBrief{rows.Int(r, 0), std::string(rows.at(r, 1)), state});
+      out.push_back(JobBrief{rows.Int(r, 0), std::string(rows.at(r, 1)), state, rows.Int(r, 3)});
     }
     return Status::Ok();
   }));

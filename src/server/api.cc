@@ -32,6 +32,18 @@ int64_t NowMs(Clock& clock) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count();
 }
 
+// Consumers left over time from `total` at `start_ms`: one step down per time in `ended`
+// (ascending), thinned to ~kBurndownPoints points (the last always kept).
+json Burndown(int64_t start_ms, int64_t total, const std::vector<int64_t>& ended) {
+  json points = json::array({{{"at_ms", start_ms}, {"remaining", total}}});
+  size_t step = std::max<size_t>(1, ended.size() / kBurndownPoints);
+  for (size_t i = 0; i < ended.size(); ++i) {
+    if ((i + 1) % step != 0 && i + 1 != ended.size()) continue;
+    points.push_back({{"at_ms", ended[i]}, {"remaining", total - static_cast<int64_t>(i + 1)}});
+  }
+  return points;
+}
+
 ApiReply Ok(json body) { return ApiReply{200, std::move(body), nullptr}; }
 
 ApiReply BadRequest(std::string_view message) { return ErrorReply(400, "bad-request", message); }
@@ -482,14 +494,7 @@ Result<json> Api::Detail(queue::Queue& q, const std::string& campaign) {
 
   // Consumers left over time: one step down per ended consumer job, thinned to ~200 points.
   ASSIGN_OR_RETURN(std::vector<int64_t> finished, q.FinishTimes(c->id, "consumer"));
-  int64_t total = out["consumers"]["total"].get<int64_t>();
-  json burndown = json::array({{{"at_ms", c->created_ms}, {"remaining", total}}});
-  size_t step = std::max<size_t>(1, finished.size() / kBurndownPoints);
-  for (size_t i = 0; i < finished.size(); ++i) {
-    if ((i + 1) % step != 0 && i + 1 != finished.size()) continue;
-    burndown.push_back({{"at_ms", finished[i]}, {"remaining", total - static_cast<int64_t>(i + 1)}});
-  }
-  out["burndown"] = burndown;
+  out["burndown"] = Burndown(c->created_ms, out["consumers"]["total"].get<int64_t>(), finished);
 
   json event_list = json::array();
   size_t first = events.size() > 100 ? events.size() - 100 : 0;
@@ -620,6 +625,8 @@ ApiReply Api::ListDatasets(const ApiRequest&) {
                     {"title", e.title},
                     {"owner", e.Owner()},
                     {"lifecycle", e.Lifecycle()},
+                    {"deprecated_by", e.DeprecatedBy()},
+                    {"decommission_date", e.DecommissionDate()},
                     {"consumers", graph->DirectConsumers(e).size()}});
   }
   return Ok({{"datasets", list}});
@@ -660,11 +667,9 @@ ApiReply Api::GetLineage(const ApiRequest& r) {
   json consumers = (*whole)["consumers"];
   consumers["offset"] = offset;
   consumers["limit"] = limit;
-  json out = {{"dataset", (*whole)["dataset"]},
-              {"nodes", std::move(page_nodes)},
-              {"edges", std::move(page_edges)},
-              {"truncated", (*whole)["truncated"]},
-              {"consumers", std::move(consumers)}};
+  json out = {{"dataset", (*whole)["dataset"]},    {"nodes", std::move(page_nodes)},
+              {"edges", std::move(page_edges)},    {"truncated", (*whole)["truncated"]},
+              {"consumers", std::move(consumers)}, {"remaining", (*whole)["remaining"]}};
   auto text = std::make_shared<const std::string>(out.dump(-1, ' ', false, json::error_handler_t::replace));
   std::lock_guard lock(cache_mutex_);
   if (lineage_pages_.size() > 200) lineage_pages_.clear();
@@ -683,9 +688,11 @@ Result<json> Api::WholeLineage(queue::Queue& q, const std::string& dataset_id, i
   std::sort(campaigns.begin(), campaigns.end(),
             [](const auto& a, const auto& b) { return a.created_ms < b.created_ms; });
   std::map<std::string, std::pair<const queue::Campaign*, queue::JobBrief>> latest;  // by consumer ref key
+  int64_t first_campaign_ms = 0;  // when the first campaign away from this dataset began
   for (const auto& c : campaigns) {
     std::string from = FromDataset(c.manifest);
     if (from.empty() || (from != lineage.dataset_id && from != dataset_id)) continue;
+    if (first_campaign_ms == 0) first_campaign_ms = c.created_ms;
     ASSIGN_OR_RETURN(std::vector<queue::JobBrief> jobs, q.ListJobBriefs(c.id, "consumer"));
     for (queue::JobBrief& j : jobs) {
       std::string target = j.target;  // before j is moved into the pair
@@ -711,6 +718,7 @@ Result<json> Api::WholeLineage(queue::Queue& q, const std::string& dataset_id, i
   }
   std::map<std::string, int64_t> by_state;
   int64_t direct = 0;
+  std::vector<int64_t> migrated;  // when each direct consumer's job ended done
   for (const LineageConsumer& lc : lineage.consumers) {
     std::string key = lc.ref.Key();
     auto it = latest.find(key);
@@ -718,7 +726,11 @@ Result<json> Api::WholeLineage(queue::Queue& q, const std::string& dataset_id, i
     std::string state = it == latest.end() ? std::string("not-in-campaign")
                                            : std::string(queue::JobStateName(it->second.second.state));
     ++by_state[state];
-    if (lc.depth == 1) ++direct;
+    if (lc.depth == 1) {
+      ++direct;
+      if (it != latest.end() && it->second.second.state == JobState::kDone)
+        migrated.push_back(it->second.second.finished_ms);
+    }
     nodes.push_back({{"ref", key},
                      {"name", ShortRef(key)},
                      {"title", entity != nullptr ? entity->title : ""},
@@ -737,11 +749,25 @@ Result<json> Api::WholeLineage(queue::Queue& q, const std::string& dataset_id, i
     edges.push_back({{"from", from}, {"to", key}, {"via", lc.reads}});
   }
   int64_t total = static_cast<int64_t>(lineage.consumers.size());
-  return json{{"dataset", {{"id", lineage.dataset_id}, {"ref", root}, {"owner", dataset->Owner()}}},
+  std::sort(migrated.begin(), migrated.end());
+  // The direct consumers still reading the dataset over time, since its first campaign began.
+  json remaining = first_campaign_ms == 0 ? json::array() : Burndown(first_campaign_ms, direct, migrated);
+  return json{{"dataset",
+               {{"id", lineage.dataset_id},
+                {"ref", root},
+                {"owner", dataset->Owner()},
+                {"lifecycle", dataset->Lifecycle()},
+                {"deprecated_by", dataset->DeprecatedBy()},
+                {"decommission_date", dataset->DecommissionDate()}}},
               {"nodes", std::move(nodes)},
               {"edges", std::move(edges)},
               {"truncated", lineage.truncated},
-              {"consumers", {{"total", total}, {"direct", direct}, {"by_state", by_state}}}};
+              {"consumers",
+               {{"total", total},
+                {"direct", direct},
+                {"remaining", direct - static_cast<int64_t>(migrated.size())},
+                {"by_state", by_state}}},
+              {"remaining", std::move(remaining)}};
 }
 
 // --- actions ---

@@ -391,6 +391,14 @@ test('the portal shows a running campaign live, approves, shows diffs and keeps 
     const fillOf = (loc) => loc.locator('rect.box').evaluate((e) => getComputedStyle(e).fill);
     const waiting = page.locator('[data-testid="lineage-node"][data-ref="component:default/browser-check"]');
     assert.notEqual(await fillOf(dau), await fillOf(waiting), 'states are coloured apart');
+    // The catalog's deprecation, and the consumers still reading it over time.
+    const deprecation = page.getByTestId('deprecation');
+    await deprecation.getByText('core.user_profile_v2').waitFor();
+    assert.equal(await page.getByTestId('decommission-date').getAttribute('data-date'), '2027-06-30');
+    const remaining = page.getByTestId('dataset-remaining').getByTestId('burndown');
+    await remaining.waitFor();
+    const left = Number(await remaining.getAttribute('data-remaining'));
+    assert.ok(left >= 1 && left < 10, `some direct consumers migrated, some still read v1: ${left}`);
   }, { independent: true });
 
   await step('a viewer sees no action buttons', async () => {

@@ -192,6 +192,19 @@ TEST_P(PortalTest, ShowsTheCatalogAndTheLineageColouredByState) {
   const json& consumers = lineage.body["consumers"];
   EXPECT_EQ(consumers["total"], 3);
   EXPECT_EQ(consumers["direct"], 2);
+  EXPECT_EQ(consumers["remaining"], 1) << "alpha migrated; beta failed and still reads it";
+  EXPECT_EQ(lineage.body["dataset"]["deprecated_by"], "core.orders_v2");
+  EXPECT_EQ(lineage.body["dataset"]["decommission_date"], "2027-01-31");
+  EXPECT_EQ(lineage.body["dataset"]["lifecycle"], "");
+  // The direct consumers still reading it: 2 from the campaign's start, 1 once alpha's job ended.
+  EXPECT_EQ(lineage.body["remaining"],
+            (json::array({{{"at_ms", Now()}, {"remaining", 2}}, {{"at_ms", Now() + 20}, {"remaining", 1}}})));
+  bool listed = false;
+  for (const auto& d : datasets.body["datasets"]) {
+    if (d["id"] != "core.orders_v1") continue;
+    listed = d["deprecated_by"] == "core.orders_v2" && d["decommission_date"] == "2027-01-31";
+  }
+  EXPECT_TRUE(listed) << datasets.text;
   EXPECT_EQ(consumers["by_state"], (json{{"done", 1}, {"failed", 1}, {"not-in-campaign", 1}}));
 
   // Paged: the dataset's node first, then the consumers in breadth-first order, one edge each;

@@ -47,6 +47,8 @@ metadata:
   name: orders-v1
   annotations:
     skein.dev/dataset-id: core.orders_v1
+    skein.dev/deprecated-by: core.orders_v2
+    skein.dev/decommission-date: 2027-01-31
 spec:
   type: dataset
   owner: group:default/platform

@@ -1570,9 +1570,13 @@
       el('h1', { class: 'mono', testid: 'dataset-title' }, id));
     const legend = el('div', { class: 'legend', testid: 'lineage-legend' });
     const graphBox = el('div', { class: 'graph-scroll' }, loadingNote());
+    const remainingBox = el('div', { class: 'chart-box', testid: 'dataset-remaining' });
+    const remainingCard = el('section', { class: 'card', hidden: true },
+      el('h2', null, 'Consumers still reading it'), remainingBox);
     const note = el('p', { class: 'small muted' });
     const root = el('section', { class: 'page', testid: 'dataset-page', 'data-dataset': id },
       headBox,
+      remainingCard,
       el('section', { class: 'card' }, el('div', { class: 'card-head' }, el('h2', null, 'Lineage'), legend), note, graphBox));
     // The lineage comes a page at a time (consumers in breadth-first order); "Show more" adds
     // the next page to the graph.
@@ -1596,6 +1600,19 @@
           const ds = shown.dataset;
           headBox.append(el('p', { class: 'meta small muted' },
             ds.ref ? el('span', null, ds.ref) : null, ds.owner ? el('span', null, `owner ${ds.owner}`) : null));
+          if (ds.deprecated_by || ds.decommission_date || ds.lifecycle === 'deprecated') {
+            const days = ds.decommission_date ? Math.ceil((Date.parse(`${ds.decommission_date}T00:00:00Z`) - Date.now()) / 86400000) : null;
+            headBox.append(el('p', { class: 'small', testid: 'deprecation' },
+              el('strong', null, 'Deprecated'),
+              ds.deprecated_by ? [' in favour of ', el('a', { href: `#/datasets/${enc(ds.deprecated_by)}`, class: 'mono' }, ds.deprecated_by)] : null,
+              ds.decommission_date ? el('span', { testid: 'decommission-date', 'data-date': ds.decommission_date },
+                ` · decommission on ${ds.decommission_date}${Number.isFinite(days) ? (days >= 0 ? ` (in ${fmtNum(days)} days)` : ` (${fmtNum(-days)} days ago)`) : ''}`) : null,
+              ` · ${fmtNum(counts.remaining || 0)} of ${fmtNum(counts.direct || 0)} direct consumers still read it`));
+          }
+          if ((data.remaining || []).length) {
+            fill(remainingBox, burndownChart(data.remaining, Date.now()));
+            remainingCard.hidden = false;
+          }
           shown.nodes.push(...(data.nodes || []).slice(0, 1));
           const byState = Object.entries(counts.by_state || {});
           fill(legend, ...byState.sort((a, b) => b[1] - a[1]).map(([st, n]) =>
