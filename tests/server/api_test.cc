@@ -375,7 +375,7 @@ TEST_P(PortalTest, ApprovesAWholeCampaignAndStartsARollback) {
   queue::CampaignState state = Campaign("c1").state;
   EXPECT_TRUE(state == CampaignState::kRollingBack || state == CampaignState::kRolledBack);
   bool logged = false;
-  for (const std::string& line : log_)
+  for (const std::string& line : Logs())
     logged |= line.find("\"action\":\"rollback\"") != std::string::npos &&
               line.find("\"by\":\"ops\"") != std::string::npos;
   EXPECT_TRUE(logged);
@@ -504,7 +504,7 @@ TEST_P(PortalTest, LogsEachRequestAsJsonWithItsIds) {
   Call("GET", "/api/v1/jobs/" + std::to_string(alpha), viewer_token_);
   server_->Stop();  // the log line is written after the answer: wait for it
   bool found = false;
-  for (const std::string& line : log_) {
+  for (const std::string& line : Logs()) {
     json entry = json::parse(line, nullptr, false);
     ASSERT_FALSE(entry.is_discarded()) << line;
     ASSERT_TRUE(entry.contains("ts") && entry.contains("level") && entry.contains("msg")) << line;

@@ -304,7 +304,10 @@ void PortalTest::SetUp() {
   options.port = 0;
   options.send_alerts = false;
   options.stream_poll = std::chrono::milliseconds(50);
-  options.log = [this](const std::string& line) { log_.push_back(line); };
+  options.log = [this](const std::string& line) {
+    std::lock_guard lock(log_mutex_);
+    log_.push_back(line);
+  };
   server_ = std::make_unique<server::Server>(options, clock_);
   auto port = server_->Start();
   ASSERT_TRUE(port.ok()) << port.status().message();

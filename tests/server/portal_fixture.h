@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -69,6 +70,12 @@ class PortalTest : public ::testing::TestWithParam<std::string> {
   int port_ = 0;
   std::string operator_token_;
   std::string viewer_token_;
+  // The server's log lines so far (the server writes them from its threads).
+  std::vector<std::string> Logs() {
+    std::lock_guard lock(log_mutex_);
+    return log_;
+  }
+  std::mutex log_mutex_;
   std::vector<std::string> log_;
   int64_t now_ = 0;
 };
