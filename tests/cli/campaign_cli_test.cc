@@ -31,14 +31,7 @@ void WriteText(const fs::path& path, const std::string& text) {
 
 class CampaignCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto setup = RunProgram(
-        {(testing::SourceDir() / "examples/setup-workspace").string(), Org().string(), SKEIN_BINARY_DIR},
-        work_.path());
-    ASSERT_EQ(setup.exit_code, 0) << setup.err;
-    auto imported = RunSkein({"catalog", "import", "catalog"}, Org());
-    ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  }
+  void SetUp() override { ASSERT_EQ(testing::LayOutExampleOrg(Org()), ""); }
   fs::path Org() const { return work_.path() / "org"; }
   std::string Manifest() const { return "migrations/user-profile-v2.yaml"; }
 

@@ -15,19 +15,13 @@ namespace skein {
 namespace {
 
 using nlohmann::json;
-using testing::RunProgram;
 using testing::RunSkein;
 
 class ExampleCampaign : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     work_ = new testing::TempDir();
-    auto setup = RunProgram({(testing::SourceDir() / "examples/setup-workspace").string(),
-                             (work_->path() / "org").string(), SKEIN_BINARY_DIR},
-                            work_->path());
-    ASSERT_EQ(setup.exit_code, 0) << setup.err;
-    auto imported = RunSkein({"catalog", "import", "catalog"}, Org());
-    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    ASSERT_EQ(testing::LayOutExampleOrg(Org()), "");
   }
   static void TearDownTestSuite() { delete work_; }
   static std::filesystem::path Org() { return work_->path() / "org"; }

@@ -23,14 +23,7 @@ using testing::RunSkein;
 
 class MigrateConsumer : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto setup = RunProgram(
-        {(testing::SourceDir() / "examples/setup-workspace").string(), Org().string(), SKEIN_BINARY_DIR},
-        dir_.path());
-    ASSERT_EQ(setup.exit_code, 0) << setup.err;
-    auto imported = RunSkein({"catalog", "import", "catalog"}, Org());
-    ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  }
+  void SetUp() override { ASSERT_EQ(testing::LayOutExampleOrg(Org()), ""); }
   fs::path Org() const { return dir_.path() / "org"; }
 
   // Runs migrate-consumer with --json; returns the report (exit code in "exit").

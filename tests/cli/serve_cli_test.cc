@@ -114,13 +114,7 @@ TEST(ServeCli, TokensAreMadeListedAndRevoked) {
 
 class ExampleOrg : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto setup = testing::RunProgram(
-        {(testing::SourceDir() / "examples/setup-workspace").string(), Org().string(), SKEIN_BINARY_DIR},
-        work_.path());
-    ASSERT_EQ(setup.exit_code, 0) << setup.err;
-    ASSERT_EQ(RunSkein({"catalog", "import", "catalog"}, Org()).exit_code, 0);
-  }
+  void SetUp() override { ASSERT_EQ(testing::LayOutExampleOrg(Org()), ""); }
   fs::path Org() const { return work_.path() / "org"; }
   testing::TempDir work_;
 };

@@ -18,17 +18,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::Contains;
-using testing::RunProgram;
 using testing::RunSkein;
 
 class WatchCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto setup = RunProgram(
-        {(testing::SourceDir() / "examples/setup-workspace").string(), Org().string(), SKEIN_BINARY_DIR},
-        work_.path());
-    ASSERT_EQ(setup.exit_code, 0) << setup.err;
-  }
+  void SetUp() override { ASSERT_EQ(testing::LayOutExampleOrg(Org(), false), ""); }
   fs::path Org() const { return work_.path() / "org"; }
   void StartAuto() {
     fs::path path = Org() / "migrations/user-profile-v2.yaml";

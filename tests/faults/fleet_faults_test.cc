@@ -41,10 +41,7 @@ class FleetFaults : public ::testing::Test {
   // to the stand-in and their branches to bare repositories.
   void Prepare(const std::string& store, bool github) {
     store_ = store;
-    auto setup = RunProgram(
-        {(testing::SourceDir() / "examples/setup-workspace").string(), Org().string(), SKEIN_BINARY_DIR},
-        work_.path());
-    ASSERT_EQ(setup.exit_code, 0) << setup.err;
+    ASSERT_EQ(testing::LayOutExampleOrg(Org(), false), "");
     fs::path catalog = Org() / "catalog/pipelines.yaml";
     std::string text = testing::ReadFile(catalog);
     for (const std::string& name : kSlow) {

@@ -44,12 +44,7 @@ class ConsumerJobOnGitHub : public ::testing::Test {
   ConsumerJobOnGitHub() : github_(ForgeStandin::Api::kGitHub, kToken) { setenv(kTokenEnv, kToken, 1); }
 
   void SetUp() override {
-    auto setup = testing::RunProgram(
-        {(testing::SourceDir() / "examples/setup-workspace").string(), org().string(), SKEIN_BINARY_DIR},
-        dir_.path());
-    ASSERT_EQ(setup.exit_code, 0) << setup.err;
-    auto imported = testing::RunSkein({"catalog", "import", "catalog"}, org());
-    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    ASSERT_EQ(testing::LayOutExampleOrg(org()), "");
 
     Result<Migration> m = ReadMigrationFile(org() / "migrations/user-profile-v2.yaml");
     ASSERT_TRUE(m.ok()) << m.status().message();

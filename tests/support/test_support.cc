@@ -169,4 +169,15 @@ std::string PostgresUrl() {
   return {};
 }
 
+std::string LayOutExampleOrg(const std::filesystem::path& org, bool import_catalog) {
+  CommandResult setup =
+      RunProgram({(SourceDir() / "examples/setup-workspace").string(), org.string(), SKEIN_BINARY_DIR},
+                 org.parent_path());
+  if (setup.exit_code != 0) return "examples/setup-workspace failed: " + setup.out + setup.err;
+  if (!import_catalog) return "";
+  CommandResult imported = RunSkein({"catalog", "import", "catalog"}, org);
+  if (imported.exit_code != 0) return "skein catalog import failed: " + imported.out + imported.err;
+  return "";
+}
+
 }  // namespace skein::testing

@@ -68,6 +68,10 @@ std::unique_ptr<BackgroundProgram> StartSkein(const std::vector<std::string>& ar
                                               const std::filesystem::path& cwd,
                                               const std::vector<std::string>& env = {});
 
+// Lays out the example organisation (examples/setup-workspace) in `org` and, unless told not to,
+// imports its catalog there. "" when it did; else what failed, with the step's output.
+std::string LayOutExampleOrg(const std::filesystem::path& org, bool import_catalog = true);
+
 // A file's whole content ("" when it cannot be read).
 std::string ReadFile(const std::filesystem::path& path);
 
