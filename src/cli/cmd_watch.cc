@@ -133,7 +133,6 @@ watch::WatchOptions WatchOptionsOrFail(const WatchFlags& flags) {
   w.workdir = fs::current_path();
   w.catalog_every = DurationOrFail(flags.catalog_every, "--catalog-every");
   w.discovery_every = DurationOrFail(flags.discovery_every, "--discovery-every");
-  DurationOrFail(flags.tick, "--tick");
   return w;
 }
 

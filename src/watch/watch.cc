@@ -40,10 +40,16 @@ Result<TickReport> Watcher::Tick() {
   TickReport report;
   seen_problems_.clear();
   RETURN_IF_ERROR(ImportCatalog(report));
-  ASSIGN_OR_RETURN(std::vector<Entity> entities, store_.ListEntities());
-  CatalogGraph graph(std::move(entities));
-  RETURN_IF_ERROR(ReconcileManifests(graph, report));
-  RETURN_IF_ERROR(DiscoverConsumers(graph, report));
+  // The catalog is read from the store again after an import here, and on the catalog's schedule
+  // (another process may import it); not on every tick.
+  Clock::time_point now = clock_.Now();
+  if (!graph_ || report.catalog || now - graph_at_ >= options_.catalog_every) {
+    ASSIGN_OR_RETURN(std::vector<Entity> entities, store_.ListEntities());
+    graph_ = std::make_unique<CatalogGraph>(std::move(entities));
+    graph_at_ = now;
+  }
+  RETURN_IF_ERROR(ReconcileManifests(*graph_, report));
+  RETURN_IF_ERROR(DiscoverConsumers(*graph_, report));
   problems_ = std::move(seen_problems_);  // a problem that went away may be reported again later
   seen_problems_.clear();
   return report;

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,7 +81,9 @@ class Watcher {
   Store& store_;
   queue::Queue& queue_;
   Clock& clock_;
-  std::optional<Clock::time_point> catalog_at_;             // the last re-import
+  std::optional<Clock::time_point> catalog_at_;  // the last re-import
+  std::unique_ptr<CatalogGraph> graph_;          // the store's catalog, as last read
+  Clock::time_point graph_at_;
   std::map<std::string, Clock::time_point> discovered_at_;  // by campaign
   std::map<std::string, std::string> problems_;             // by place: the last one reported
   std::map<std::string, std::string> seen_problems_;        // this tick's
