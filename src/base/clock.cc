@@ -1,5 +1,6 @@
 #include "base/clock.h"
 
+#include <ctime>
 #include <thread>
 
 namespace skein {
@@ -24,6 +25,15 @@ void ManualClock::Advance(std::chrono::milliseconds duration) {
 std::chrono::milliseconds ManualClock::slept() const {
   std::lock_guard lock(mutex_);
   return slept_;
+}
+
+std::string UtcText(int64_t epoch_ms) {
+  std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 }  // namespace skein

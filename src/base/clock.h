@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
+#include <string>
 
 namespace skein {
 
@@ -39,5 +41,8 @@ class ManualClock : public Clock {
   time_point now_;
   std::chrono::milliseconds slept_{0};
 };
+
+// Epoch milliseconds as UTC text to the second: "2026-12-03T10:15:00Z".
+std::string UtcText(int64_t epoch_ms);
 
 }  // namespace skein

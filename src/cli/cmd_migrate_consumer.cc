@@ -102,6 +102,9 @@ void PrintReport(const ConsumerJobReport& r, bool dry_run) {
     case JobState::kFailed:
       std::cout << "Failed: " << r.reason << "\nEvidence kept in " << r.evidence.string() << "\n";
       break;
+    case JobState::kDeclined:
+      std::cout << "Declined: " << r.reason << "\nNothing pushed.\n";
+      break;
   }
   (void)dry_run;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "base/clock.h"
 #include "base/text.h"
 #include "base/version.h"
 #include "vcs/git.h"
@@ -87,10 +88,12 @@ std::string ProvenanceSentence(const Provenance& p) {
   return out + ".\n";
 }
 
-std::string ProjectOf(const Entity& consumer, vcs::ForgeKind kind) {
-  if (kind == vcs::ForgeKind::kGitHub) return consumer.Annotation("github.com/project-slug");
-  if (kind == vcs::ForgeKind::kGitLab) return consumer.Annotation("gitlab.com/project-slug");
-  return "";
+// Why a job whose request a person closed stops; the words the watch records for it too.
+std::string DeclinedReason(const vcs::ChangeRequest& declined) {
+  return "declined: " + declined.url + " was closed by " +
+         (declined.closed_by.empty() ? "someone" : declined.closed_by) + " at " +
+         (declined.closed_at_ms == 0 ? "an unknown time" : UtcText(declined.closed_at_ms)) +
+         "; skein does not reopen it";
 }
 
 // The remote branch's commit when it already carries this change on this base, i.e. a re-run
@@ -109,6 +112,12 @@ Result<bool> RemoteCarriesSameChange(const vcs::Workspace& w, const std::string&
 }
 
 }  // namespace
+
+std::string ProjectOf(const Entity& consumer, vcs::ForgeKind kind) {
+  if (kind == vcs::ForgeKind::kGitHub) return consumer.Annotation("github.com/project-slug");
+  if (kind == vcs::ForgeKind::kGitLab) return consumer.Annotation("gitlab.com/project-slug");
+  return "";
+}
 
 json ProvenanceToJson(const Provenance& p) {
   json out = {{"skein_version", p.skein_version},
@@ -140,6 +149,8 @@ std::string_view JobStateName(JobState state) {
       return "no change";
     case JobState::kFailed:
       return "failed";
+    case JobState::kDeclined:
+      return "declined";
   }
   return "failed";
 }
@@ -213,6 +224,25 @@ Result<ConsumerJobReport> MigrateConsumer(const Migration& m, const Schema& v1_s
   report.title = m.consumers.change.title;
   if (!options.dry_run && forge == nullptr)
     return Status::Internal("MigrateConsumer: no forge for a real run");
+  // Asked before any work (an agent's time is not spent on a change nobody will take) and again
+  // right before the push (a person may close it meanwhile).
+  auto find_declined = [&]() -> Result<std::optional<vcs::ChangeRequest>> {
+    if (options.dry_run) return std::optional<vcs::ChangeRequest>();
+    Result<std::optional<vcs::ChangeRequest>> found =
+        forge->FindDeclined(ProjectOf(consumer, forge->kind()), report.branch);
+    if (!found.ok()) return found.status().WithContext("consumer " + report.consumer);
+    return found;
+  };
+  {
+    ASSIGN_OR_RETURN(std::optional<vcs::ChangeRequest> declined, find_declined());
+    if (declined) {
+      report.state = JobState::kDeclined;
+      report.reason = DeclinedReason(*declined);
+      report.request = std::move(declined);
+      Say(options, report.reason);
+      return report;
+    }
+  }
 
   Result<RewriteSpec> spec = RewriteSpec::FromMigration(m, v1_schema);
   if (!spec.ok()) return spec.status();
@@ -338,9 +368,17 @@ Result<ConsumerJobReport> MigrateConsumer(const Migration& m, const Schema& v1_s
   Result<std::string> commit = vcs::CommitWorkspace(w, report.branch, CommitMessage(m, report));
   if (!commit.ok()) return commit.status();
   report.commit = *commit;
+  // A person who closed this branch's request without merging said no: neither a push nor a new
+  // request overrides them (the forge's OpenOrUpdate would open a new one).
+  ASSIGN_OR_RETURN(std::optional<vcs::ChangeRequest> declined, find_declined());
   if (options.dry_run) {
     report.state = JobState::kVerified;
     report.reason = "verified; a real run would push " + report.branch + " and open a change request";
+  } else if (declined) {
+    report.state = JobState::kDeclined;
+    report.reason = DeclinedReason(*declined);
+    report.request = std::move(declined);
+    Say(options, report.reason);
   } else {
     std::string remote = options.remote.empty() ? w.source.string() : options.remote;
     if (options.fence)

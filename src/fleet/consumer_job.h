@@ -16,6 +16,10 @@
 //   same change on the same base, nothing is pushed; otherwise it is replaced with a lease
 //   (--force-with-lease on the commit skein read), and the forge finds the open request by head
 //   branch — never a second one.
+// - A request a person closed without merging is never reopened nor followed by a new one: the
+//   forge is asked (vcs::Forge::FindDeclined) before any work and again right before the push, and
+//   when it names one the job pushes nothing, opens nothing, and ends kDeclined — a verdict, not
+//   an error: running it again changes nothing.
 // - Evidence is kept in the job's log folder: per attempt the agent's log and prompt, the diff
 //   and the verifier results as JSON. A failed job keeps its whole job folder; a finished one
 //   keeps only its log folder (moved under `evidence_root`).
@@ -88,6 +92,7 @@ enum class JobState {
   kUnchanged,  // the existing request already carries this change: nothing pushed
   kNoChange,   // the consumer's code does not refer to the dataset: nothing to do
   kFailed,     // no verified change within max_attempts (evidence kept)
+  kDeclined,   // a person closed the branch's request without merging: nothing pushed or opened
 };
 std::string_view JobStateName(JobState state);  // "verified", "opened", ...
 
@@ -99,16 +104,17 @@ struct ConsumerJobReport {
   Provenance provenance;  // the job's; each attempt carries its own copy
   std::string branch;
   JobState state = JobState::kFailed;
-  std::string reason;  // why it failed, or what happened, in one line
+  std::string reason;  // why it failed or was declined, or what happened, in one line
   std::vector<AttemptRecord> attempts;
-  std::string diff;    // the final change
-  std::string commit;  // "" when nothing was committed
-  std::optional<vcs::ChangeRequest> request;
+  std::string diff;                           // the final change
+  std::string commit;                         // "" when nothing was committed
+  std::optional<vcs::ChangeRequest> request;  // opened or updated; kDeclined: the declined one
   std::string title;
   std::string body;                // the request body (markdown), also in a dry run
   std::filesystem::path evidence;  // where the logs, diffs and results are kept
 
-  bool ok() const { return state != JobState::kFailed; }
+  // False for a failed or declined job; both are verdicts (a report), not errors to retry.
+  bool ok() const { return state != JobState::kFailed && state != JobState::kDeclined; }
   const AttemptRecord* last() const { return attempts.empty() ? nullptr : &attempts.back(); }
 };
 
@@ -118,6 +124,10 @@ struct ConsumerJobReport {
 Result<ConsumerJobReport> MigrateConsumer(const Migration& migration, const Schema& v1_schema,
                                           const Entity& consumer, const std::filesystem::path& repo,
                                           vcs::Forge* forge, const ConsumerJobOptions& options);
+
+// The consumer's project as `kind` of forge names it: its github.com/project-slug or
+// gitlab.com/project-slug annotation; "" for the git forge (and when the annotation is missing).
+std::string ProjectOf(const Entity& consumer, vcs::ForgeKind kind);
 
 // The commit message: consumers.change.message (or the title and a summary of the change), then
 // trailers naming the campaign, the consumer and the base.

@@ -7,6 +7,10 @@
 // Contracts:
 // - OpenOrUpdate never opens a second request for one head branch: it finds an open request by
 //   head branch first and updates it (title, body, labels, draft), else creates one.
+// - OpenOrUpdate looks only at open requests, and a request a person closed without merging is
+//   never reopened: callers ask FindDeclined first and, when it answers, push and open nothing.
+// - Sync is how a request's fate is learned after it was opened: merged (by whom, when), closed
+//   without merging (by whom, when), conflicting with its base, and its checks.
 // - Requests are rate-limited for the whole organisation per forge (RateLimiter), and the
 //   forge's own answers are honoured: Retry-After, x-ratelimit-remaining/-reset (GitHub),
 //   RateLimit-Remaining/-Reset (GitLab), GitHub's secondary rate limit (403 with Retry-After or
@@ -18,6 +22,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -82,13 +87,24 @@ struct ChangeRequestSpec {
   bool auto_merge = false;
 };
 
+// A change request as the forge reports it. The fields after `created` are filled by Sync and
+// FindDeclined (and wherever the forge's answer carries them); the git forge leaves them empty:
+// a plain git remote has no requests for a person to close, merge or find conflicting.
 struct ChangeRequest {
   std::string forge;     // ForgeKindName
   std::string id;        // "42" (PR / MR number), or the branch for git
   std::string url;       // web URL, or "REMOTE#BRANCH" for git
-  std::string state;     // "open", "closed", "merged"
+  std::string state;     // "open", "closed" (closed without merging), "merged"
   std::string checks;    // "pending", "success", "failure", "" when unknown
   bool created = false;  // OpenOrUpdate made a new one (false: updated an existing one)
+  // Who closed it without merging (GitHub login, GitLab username); "" when open, merged or unknown.
+  std::string closed_by;
+  int64_t closed_at_ms = 0;  // when it was closed or merged, epoch ms; 0 when open or unknown
+  std::string merged_by;     // who merged it; "" when not merged or unknown
+  int64_t merged_at_ms = 0;  // when it was merged, epoch ms; 0 when not merged or unknown
+  // The head cannot be merged cleanly into the base. False also while the forge has not worked
+  // it out yet (GitHub's mergeable: null).
+  bool conflicting = false;
 };
 
 class Forge {
@@ -100,8 +116,18 @@ class Forge {
   // The open request whose head is `branch`, if any.
   virtual Result<std::optional<ChangeRequest>> FindByBranch(const std::string& project,
                                                             const std::string& branch) = 0;
-  // Reads the request's current state and checks (CI status of its head).
+  // Reads the current state of the request whose head is `branch` — the open one, else the
+  // newest — with its checks (CI status of its head), who closed or merged it and when, and
+  // whether it conflicts with its base. NotFound when no request has that head.
   virtual Result<ChangeRequest> Sync(const std::string& project, const std::string& branch) = 0;
+  // The newest request whose head is `branch` that was closed without merging (state "closed",
+  // closed_by and closed_at_ms filled when the forge says), when no request of that head is
+  // open; nullopt otherwise: one is open, or none was closed without merging (merged is not
+  // declined). A later merged request does not undo a person's "no". A request closed by the
+  // token's own user (skein's Close, in a campaign's rollback) is not a person's "no" and is
+  // passed over. The git forge always answers nullopt.
+  virtual Result<std::optional<ChangeRequest>> FindDeclined(const std::string& project,
+                                                            const std::string& branch) = 0;
   // Closes the open request of `branch` (if any) without merging.
   virtual Status Close(const std::string& project, const std::string& branch) = 0;
 };
@@ -133,6 +159,11 @@ class RateLimiter {
 // The forge of `config`; `clock` paces retries and rate limits. InvalidInput when the
 // configuration is incomplete (no api_url for github/gitlab, token variable unset).
 Result<std::unique_ptr<Forge>> MakeForge(const ForgeConfig& config, Clock& clock);
+
+// Epoch milliseconds of a time as GitHub and GitLab write it, ISO 8601 with a "Z" or a numeric
+// offset and optional fractions of a second: "2026-12-03T10:00:00Z", "2026-12-03T10:00:00.123Z",
+// "2026-12-03T11:00:00+01:00". InvalidInput for anything else.
+Result<int64_t> ParseForgeTime(std::string_view text);
 
 // For the git forge: the remote a consumer's branch goes to.
 std::unique_ptr<Forge> MakeGitForge(std::filesystem::path repo, std::string remote);

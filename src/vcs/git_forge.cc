@@ -7,6 +7,9 @@
 // branch and the marker; Sync reports "closed" when the branch is gone but the marker remains
 // (deleted by someone else: merged or abandoned, the remote alone cannot say which).
 //
+// A plain git remote has no requests for a person to close: Sync leaves closed_by, merged_by,
+// their times and conflicting empty, and FindDeclined always answers nullopt.
+//
 // Cost: OpenOrUpdate reads both refs with one ls-remote and, the first time, pushes the marker
 // (fetching the commit first only when the local repository lacks it). When the remote is a
 // plain repository on this machine (libgit::InProcessRemote: no hooks, no settings of what
@@ -68,6 +71,10 @@ class GitForge : public Forge {
     return Status::NotFound("git forge: no branch " + branch + " on " + remote_);
   }
 
+  Result<std::optional<ChangeRequest>> FindDeclined(const std::string&, const std::string&) override {
+    return std::optional<ChangeRequest>();
+  }
+
   Status Close(const std::string&, const std::string& branch) override {
     std::lock_guard lock(mutex_);
     RETURN_IF_ERROR(CheckBranch(branch));
@@ -110,8 +117,14 @@ class GitForge : public Forge {
   }
 
   ChangeRequest Request(const std::string& branch, std::string state, bool created) const {
-    // checks stay "": a bare remote runs no CI.
-    return ChangeRequest{"git", branch, remote_ + "#" + branch, std::move(state), "", created};
+    ChangeRequest request;
+    request.forge = "git";
+    request.id = branch;
+    request.url = remote_ + "#" + branch;
+    request.state = std::move(state);
+    request.created = created;
+    // checks stay "": a bare remote runs no CI; nor does it say who closed or merged what.
+    return request;
   }
 
   std::filesystem::path repo_;

@@ -1,6 +1,7 @@
 // The GitHub forge (see forge.h): pull requests through GitHub's REST API, plus GraphQL for what
 // REST cannot do (auto-merge, draft <-> ready).
 #include <mutex>
+#include <optional>
 
 #include "base/text.h"
 #include "vcs/forge_http.h"
@@ -34,6 +35,23 @@ void SplitReviewers(const std::vector<std::string>& names, json& users, json& te
   }
 }
 
+// The login of the user in `object`'s field `key` ("merged_by", "closed_by"); "" when it is null.
+std::string LoginOf(const json& object, const char* key) {
+  auto user = object.find(key);
+  return user != object.end() && user->is_object() ? JsonString(*user, "login") : "";
+}
+
+// The time in `object`'s field `key` as epoch ms; 0 when it is null or unreadable (unknown).
+int64_t TimeOf(const json& object, const char* key) {
+  std::string text = JsonString(object, key);
+  if (text.empty()) return 0;
+  Result<int64_t> ms = ParseForgeTime(text);
+  return ms.ok() ? *ms : 0;
+}
+
+// A pull request as the REST API gives it. closed_by stays "": only the pull's issue says who
+// closed it (ClosedByLocked). The list leaves out merged, merged_by and mergeable; merged_at and
+// closed_at are in both.
 ChangeRequest ToChangeRequest(const json& pr, bool created) {
   ChangeRequest out;
   out.forge = kForgeName;
@@ -43,6 +61,14 @@ ChangeRequest ToChangeRequest(const json& pr, bool created) {
                 (pr.contains("merged_at") && pr["merged_at"].is_string());
   out.state = merged ? "merged" : JsonString(pr, "state");
   out.created = created;
+  out.merged_by = LoginOf(pr, "merged_by");
+  out.merged_at_ms = TimeOf(pr, "merged_at");
+  out.closed_at_ms = TimeOf(pr, "closed_at");
+  if (out.closed_at_ms == 0) out.closed_at_ms = out.merged_at_ms;
+  // mergeable is null while GitHub works it out: not known to conflict yet.
+  auto mergeable = pr.find("mergeable");
+  out.conflicting = (mergeable != pr.end() && mergeable->is_boolean() && !mergeable->get<bool>()) ||
+                    JsonString(pr, "mergeable_state") == "dirty";
   return out;
 }
 
@@ -166,6 +192,9 @@ class GitHubForge : public Forge {
     std::string number = JsonString(*chosen, "number");
     ASSIGN_OR_RETURN(ForgeResponse pr, http_.Send("GET", repo + "/pulls/" + number));
     ChangeRequest out = ToChangeRequest(pr.json, false);
+    if (out.state == "closed") {
+      ASSIGN_OR_RETURN(out.closed_by, ClosedByLocked(project, number));
+    }
     std::string sha = pr.json.contains("head") ? JsonString(pr.json["head"], "sha") : "";
     if (!sha.empty()) {
       ASSIGN_OR_RETURN(ForgeResponse status, http_.Send("GET", repo + "/commits/" + sha + "/status"));
@@ -174,6 +203,31 @@ class GitHubForge : public Forge {
       out.checks = MergeCheckRuns(out.checks, runs.json);
     }
     return out;
+  }
+
+  Result<std::optional<ChangeRequest>> FindDeclined(const std::string& project,
+                                                    const std::string& branch) override {
+    RETURN_IF_ERROR(CheckProject(project));
+    std::lock_guard lock(mutex_);
+    // Every state, newest first, in one call: an open one answers "not declined" by itself.
+    ASSIGN_OR_RETURN(
+        ForgeResponse list,
+        http_.Send("GET", "/repos/" + project + "/pulls?state=all&head=" + HeadParam(project, branch)));
+    if (!list.json.is_array())
+      return Status::Unavailable("github: " + project + ": the pull request list is not a list");
+    for (const json& pr : list.json) {
+      if (JsonString(pr, "state") == "open") return std::optional<ChangeRequest>();
+    }
+    for (const json& pr : list.json) {
+      ChangeRequest out = ToChangeRequest(pr, false);
+      if (out.state != "closed") continue;
+      ASSIGN_OR_RETURN(out.closed_by, ClosedByLocked(project, out.id));
+      // Closed by skein itself (a campaign's rollback): not a person's "no".
+      ASSIGN_OR_RETURN(std::string self, SelfLocked());
+      if (!out.closed_by.empty() && out.closed_by == self) continue;
+      return std::optional<ChangeRequest>(std::move(out));
+    }
+    return std::optional<ChangeRequest>();
   }
 
   Status Close(const std::string& project, const std::string& branch) override {
@@ -195,6 +249,15 @@ class GitHubForge : public Forge {
   }
 
  private:
+  // The token's own login (GET /user), read once.
+  Result<std::string> SelfLocked() {
+    if (!self_) {
+      ASSIGN_OR_RETURN(ForgeResponse user, http_.Send("GET", "/user"));
+      self_ = JsonString(user.json, "login");
+    }
+    return *self_;
+  }
+
   static ForgeHttpOptions Options(const ForgeConfig& config, std::string token) {
     ForgeHttpOptions options;
     options.forge = kForgeName;
@@ -239,6 +302,13 @@ class GitHubForge : public Forge {
     return std::optional<json>(list.json[0]);
   }
 
+  // Who closed pull request `number`: GitHub's pull requests do not say, their issue does
+  // (closed_by.login; "" when GitHub does not know).
+  Result<std::string> ClosedByLocked(const std::string& project, const std::string& number) {
+    ASSIGN_OR_RETURN(ForgeResponse issue, http_.Send("GET", "/repos/" + project + "/issues/" + number));
+    return LoginOf(issue.json, "closed_by");
+  }
+
   // Runs a GraphQL mutation that takes just the pull request's node id.
   Status GraphQl(const std::string& mutation, const std::string& node_id) {
     if (node_id.empty())
@@ -264,7 +334,8 @@ class GitHubForge : public Forge {
 
   ForgeHttp http_;
   RateLimiter limiter_;
-  std::mutex mutex_;  // serializes calls: find-then-create must not interleave
+  std::mutex mutex_;                 // serializes calls: find-then-create must not interleave
+  std::optional<std::string> self_;  // the token's login, once read
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 // the description with a "Reviewers: @alice @growth" line: a mention notifies users and group
 // members alike, and the description stays the same on every re-run.
 #include <mutex>
+#include <optional>
 
 #include "base/text.h"
 #include "vcs/forge_http.h"
@@ -52,6 +53,22 @@ std::string ChecksFromPipeline(const json& mr) {
   return "pending";  // created, waiting_for_resource, preparing, pending, running, scheduled, manual
 }
 
+// The username of the user in `object`'s field `key` ("merged_by", "closed_by"); "" when null.
+std::string UsernameOf(const json& object, const char* key) {
+  auto user = object.find(key);
+  return user != object.end() && user->is_object() ? JsonString(*user, "username") : "";
+}
+
+// The time in `object`'s field `key` as epoch ms; 0 when it is null or unreadable (unknown).
+int64_t TimeOf(const json& object, const char* key) {
+  std::string text = JsonString(object, key);
+  if (text.empty()) return 0;
+  Result<int64_t> ms = ParseForgeTime(text);
+  return ms.ok() ? *ms : 0;
+}
+
+// A merge request as the REST API gives it; the list and the single one alike, but for
+// head_pipeline (only the single one).
 ChangeRequest ToChangeRequest(const json& mr, bool created) {
   ChangeRequest out;
   out.forge = kForgeName;
@@ -61,6 +78,15 @@ ChangeRequest ToChangeRequest(const json& mr, bool created) {
   out.state = state == "opened" || state == "locked" ? "open" : state;
   out.checks = ChecksFromPipeline(mr);
   out.created = created;
+  if (out.state == "closed") out.closed_by = UsernameOf(mr, "closed_by");
+  out.merged_by = UsernameOf(mr, "merged_by");
+  if (out.merged_by.empty()) out.merged_by = UsernameOf(mr, "merge_user");  // merged_by's successor
+  out.merged_at_ms = TimeOf(mr, "merged_at");
+  out.closed_at_ms = out.state == "merged" ? out.merged_at_ms : TimeOf(mr, "closed_at");
+  auto conflicts = mr.find("has_conflicts");
+  out.conflicting = (conflicts != mr.end() && conflicts->is_boolean() && conflicts->get<bool>()) ||
+                    JsonString(mr, "detailed_merge_status") == "conflict" ||
+                    JsonString(mr, "merge_status") == "cannot_be_merged";
   return out;
 }
 
@@ -132,6 +158,33 @@ class GitLabForge : public Forge {
     return ToChangeRequest(mr.json, false);
   }
 
+  Result<std::optional<ChangeRequest>> FindDeclined(const std::string& project,
+                                                    const std::string& branch) override {
+    RETURN_IF_ERROR(CheckProject(project));
+    std::lock_guard lock(mutex_);
+    // Every state (GitLab's default), newest first, in one call: an open one answers "not
+    // declined" by itself, and the list carries closed_by and closed_at.
+    ASSIGN_OR_RETURN(
+        ForgeResponse list,
+        http_.Send("GET", ProjectPath(project) + "/merge_requests?source_branch=" + PercentEncode(branch)));
+    if (!list.json.is_array())
+      return Status::Unavailable("gitlab: " + project + ": the merge request list is not a list");
+    for (const json& mr : list.json) {
+      if (ToChangeRequest(mr, false).state == "open") return std::optional<ChangeRequest>();
+    }
+    for (const json& mr : list.json) {
+      ChangeRequest request = ToChangeRequest(mr, false);
+      if (request.state != "closed") continue;
+      // Closed by skein itself (a campaign's rollback): not a person's "no".
+      if (!request.closed_by.empty()) {
+        ASSIGN_OR_RETURN(std::string self, SelfLocked());
+        if (request.closed_by == self) continue;
+      }
+      return std::optional<ChangeRequest>(std::move(request));
+    }
+    return std::optional<ChangeRequest>();
+  }
+
   Status Close(const std::string& project, const std::string& branch) override {
     RETURN_IF_ERROR(CheckProject(project));
     std::lock_guard lock(mutex_);
@@ -150,6 +203,15 @@ class GitLabForge : public Forge {
   }
 
  private:
+  // The token's own username (GET /user), read once.
+  Result<std::string> SelfLocked() {
+    if (!self_) {
+      ASSIGN_OR_RETURN(ForgeResponse user, http_.Send("GET", "/user"));
+      self_ = JsonString(user.json, "username");
+    }
+    return *self_;
+  }
+
   static ForgeHttpOptions Options(const ForgeConfig& config, std::string token) {
     ForgeHttpOptions options;
     options.forge = kForgeName;
@@ -182,7 +244,8 @@ class GitLabForge : public Forge {
 
   ForgeHttp http_;
   RateLimiter limiter_;
-  std::mutex mutex_;  // serializes calls: find-then-create must not interleave
+  std::mutex mutex_;                 // serializes calls: find-then-create must not interleave
+  std::optional<std::string> self_;  // the token's username, once read
 };
 
 }  // namespace

@@ -1,8 +1,9 @@
 // The consumer job against a GitHub stand-in (a local HTTP server answering in GitHub's API
 // shapes; GitHub itself cannot run here): a verified change is pushed and opened as one pull
 // request whose body carries the evidence; a re-run updates nothing and opens no second one;
-// a consumer that moves on gets the same request, rebased. Every attempt records its provenance,
-// and a campaign's consumer job (JobRunner) records the campaign's manifest hash.
+// a consumer that moves on gets the same request, rebased; a request a person closed is neither
+// reopened nor followed by a new one. Every attempt records its provenance, and a campaign's
+// consumer job (JobRunner) records the campaign's manifest hash.
 #include "fleet/consumer_job.h"
 
 #include <gtest/gtest.h>
@@ -172,6 +173,53 @@ TEST_F(ConsumerJobOnGitHub, AConsumerThatMovesOnGetsTheSameRequestRebased) {
   EXPECT_EQ(github_.requests().size(), 1u);
   EXPECT_EQ(*vcs::ResolveCommit(repo_, "refs/heads/skein/user-profile-v2^"),
             *vcs::ResolveCommit(repo_, "main"));
+}
+
+TEST_F(ConsumerJobOnGitHub, ARequestAPersonClosedIsNeitherReopenedNorFollowedByANewOne) {
+  Result<ConsumerJobReport> first = Run();
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ASSERT_EQ(first->state, JobState::kOpened) << first->reason;
+  std::optional<testing::StandinRequest> pr =
+      github_.Find("acme/daily-active-users", "skein/user-profile-v2");
+  ASSERT_TRUE(pr.has_value());
+  github_.CloseByPerson("acme/daily-active-users", pr->number, "dave", "2026-12-03T10:00:00Z");
+  Result<std::string> pushed = vcs::ResolveCommit(repo_, "refs/heads/skein/user-profile-v2");
+  ASSERT_TRUE(pushed.ok()) << pushed.status().message();
+  ASSERT_EQ(*pushed, first->commit);
+
+  size_t calls = github_.recorded().size();
+
+  // The consumer moves on: without the guard, the job would push a new commit and, finding no
+  // open request, open a second one.
+  std::ofstream(repo_ / "README.md", std::ios::app) << "More docs.\n";
+  ASSERT_TRUE(
+      vcs::Git(repo_, {"-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", "docs"}).ok());
+  Result<ConsumerJobReport> again = Run();
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->state, JobState::kDeclined) << again->reason;
+  EXPECT_FALSE(again->ok()) << "declined is a verdict against the job";
+  EXPECT_EQ(again->reason, "declined: https://github.standin/acme/daily-active-users/pull/" +
+                               std::to_string(pr->number) +
+                               " was closed by dave at 2026-12-03T10:00:00Z; skein does not reopen it");
+  ASSERT_TRUE(again->request.has_value());
+  EXPECT_EQ(again->request->state, "closed");
+  EXPECT_EQ(again->request->closed_by, "dave");
+  json evidence = ConsumerJobToJson(*again);
+  EXPECT_EQ(evidence["state"], "declined");
+  EXPECT_EQ(evidence["reason"], again->reason);
+
+  // Exactly one pull request, still closed, only read since; the branch where it was.
+  std::vector<testing::StandinRequest> requests = github_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].state, "closed");
+  EXPECT_EQ(requests[0].closed_by, "dave");
+  std::vector<testing::RecordedRequest> recorded = github_.recorded();
+  ASSERT_GT(recorded.size(), calls) << "the job asked the forge";
+  for (size_t i = calls; i < recorded.size(); ++i)
+    EXPECT_EQ(recorded[i].method, "GET") << recorded[i].method << " " << recorded[i].target;
+  Result<std::string> after = vcs::ResolveCommit(repo_, "refs/heads/skein/user-profile-v2");
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  EXPECT_EQ(*after, first->commit) << "nothing was pushed";
 }
 
 TEST_F(ConsumerJobOnGitHub, ClosingTheCampaignClosesItsRequestsAndDeletesTheirBranches) {

@@ -50,7 +50,30 @@ void Reply(httplib::Response& response, int status, const json& body) {
   response.set_content(body.dump(), "application/json");
 }
 
-json GitHubPull(const StandinRequest& pr) {
+// When the request was merged, and closed (merged ones too, as on GitHub); "" when it was not.
+std::string MergedAt(const StandinRequest& r) {
+  if (r.state != "merged") return "";
+  return r.merged_at.empty() ? ForgeStandin::kApiTime : r.merged_at;
+}
+std::string ClosedAt(const StandinRequest& r) {
+  if (r.state == "merged") return MergedAt(r);
+  if (r.state != "closed") return "";
+  return r.closed_at.empty() ? ForgeStandin::kApiTime : r.closed_at;
+}
+
+// `text` as JSON, null when empty; {key: text} for a user.
+json OrNull(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+json UserOrNull(const char* key, const std::string& name) {
+  return name.empty() ? json(nullptr) : json({{key, name}});
+}
+
+std::string GitHubPullUrl(const StandinRequest& pr) {
+  return "https://github.standin/" + pr.project + "/pull/" + std::to_string(pr.number);
+}
+
+// A pull request in GitHub's shape. Like GitHub, only the single pull (`single`) carries what
+// GitHub works out per pull: merged, merged_by, mergeable, mergeable_state.
+json GitHubPull(const StandinRequest& pr, bool single) {
   json labels = json::array();
   for (const std::string& l : pr.labels) labels.push_back({{"name", l}});
   json users = json::array();
@@ -58,22 +81,45 @@ json GitHubPull(const StandinRequest& pr) {
   json teams = json::array();
   for (const std::string& t : pr.team_reviewers) teams.push_back({{"slug", t}});
   bool merged = pr.state == "merged";
-  return {{"id", 1000 + pr.number},
-          {"node_id", "PR_node" + std::to_string(pr.number)},
+  json out = {{"id", 1000 + pr.number},
+              {"node_id", "PR_node" + std::to_string(pr.number)},
+              {"number", pr.number},
+              {"html_url", GitHubPullUrl(pr)},
+              {"state", merged ? "closed" : pr.state},
+              {"merged_at", OrNull(MergedAt(pr))},
+              {"closed_at", OrNull(ClosedAt(pr))},
+              {"draft", pr.draft},
+              {"title", pr.title},
+              {"body", pr.body},
+              {"head", {{"ref", pr.head}, {"sha", pr.head_sha}}},
+              {"base", {{"ref", pr.base}}},
+              {"labels", labels},
+              {"requested_reviewers", users},
+              {"requested_teams", teams},
+              {"auto_merge", pr.auto_merge ? json({{"merge_method", "merge"}}) : json(nullptr)}};
+  if (single) {
+    out["merged"] = merged;
+    out["merged_by"] = UserOrNull("login", merged ? pr.merged_by : "");
+    out["mergeable"] = pr.mergeable ? json(*pr.mergeable) : json(nullptr);
+    out["mergeable_state"] = !pr.mergeable ? "unknown" : *pr.mergeable ? "clean" : "dirty";
+  }
+  return out;
+}
+
+// The issue of a pull request: where GitHub says who closed it (the merger, for a merged one).
+json GitHubIssue(const StandinRequest& pr) {
+  bool open = pr.state == "open";
+  return {{"id", 2000 + pr.number},
           {"number", pr.number},
-          {"html_url", "https://github.standin/" + pr.project + "/pull/" + std::to_string(pr.number)},
-          {"state", merged ? "closed" : pr.state},
-          {"merged", merged},
-          {"merged_at", merged ? json("2024-01-01T00:00:00Z") : json(nullptr)},
-          {"draft", pr.draft},
+          {"html_url", GitHubPullUrl(pr)},
           {"title", pr.title},
           {"body", pr.body},
-          {"head", {{"ref", pr.head}, {"sha", pr.head_sha}}},
-          {"base", {{"ref", pr.base}}},
-          {"labels", labels},
-          {"requested_reviewers", users},
-          {"requested_teams", teams},
-          {"auto_merge", pr.auto_merge ? json({{"merge_method", "merge"}}) : json(nullptr)}};
+          {"state", open ? "open" : "closed"},
+          {"closed_at", OrNull(ClosedAt(pr))},
+          {"closed_by", UserOrNull("login", open                   ? ""
+                                            : pr.state == "merged" ? pr.merged_by
+                                                                   : pr.closed_by)},
+          {"pull_request", {{"html_url", GitHubPullUrl(pr)}, {"merged_at", OrNull(MergedAt(pr))}}}};
 }
 
 json GitLabMergeRequest(const StandinRequest& mr, bool with_pipeline) {
@@ -90,6 +136,15 @@ json GitLabMergeRequest(const StandinRequest& mr, bool with_pipeline) {
       {"labels", mr.labels},
       {"sha", mr.head_sha},
       {"merge_when_pipeline_succeeds", mr.auto_merge},
+      {"closed_by", UserOrNull("username", mr.state == "closed" ? mr.closed_by : "")},
+      {"closed_at", OrNull(mr.state == "closed" ? ClosedAt(mr) : "")},
+      {"merged_by", UserOrNull("username", mr.state == "merged" ? mr.merged_by : "")},
+      {"merged_at", OrNull(MergedAt(mr))},
+      {"has_conflicts", mr.has_conflicts},
+      {"merge_status", mr.has_conflicts ? "cannot_be_merged" : "can_be_merged"},
+      {"detailed_merge_status", mr.state != "open" ? "not_open"
+                                : mr.has_conflicts ? "conflict"
+                                                   : "mergeable"},
       {"web_url", "https://gitlab.standin/" + mr.project + "/-/merge_requests/" + std::to_string(mr.number)}};
   // Like GitLab, only the single merge request carries head_pipeline.
   if (with_pipeline)
@@ -169,6 +224,34 @@ void ForgeStandin::AddCheckRun(const std::string& project, const std::string& br
 void ForgeStandin::SetState(const std::string& project, const std::string& branch, const std::string& state) {
   std::lock_guard lock(mutex_);
   if (StandinRequest* r = FindLocked(project, branch, false)) r->state = state;
+}
+
+void ForgeStandin::CloseByPerson(const std::string& project, int number, const std::string& login,
+                                 const std::string& at_iso) {
+  std::lock_guard lock(mutex_);
+  if (StandinRequest* r = ByNumberLocked(project, number)) {
+    r->state = "closed";
+    r->closed_by = login;
+    r->closed_at = at_iso;
+  }
+}
+
+void ForgeStandin::Merge(const std::string& project, int number, const std::string& login,
+                         const std::string& at_iso) {
+  std::lock_guard lock(mutex_);
+  if (StandinRequest* r = ByNumberLocked(project, number)) {
+    r->state = "merged";
+    r->merged_by = login;
+    r->merged_at = at_iso;
+  }
+}
+
+void ForgeStandin::SetConflicting(const std::string& project, int number, bool conflicting) {
+  std::lock_guard lock(mutex_);
+  if (StandinRequest* r = ByNumberLocked(project, number)) {
+    r->mergeable = !conflicting;
+    r->has_conflicts = conflicting;
+  }
 }
 
 std::vector<std::string> ForgeStandin::deleted_branches() const {
@@ -269,6 +352,8 @@ void ForgeStandin::Handle(const httplib::Request& request, httplib::Response& re
 void ForgeStandin::HandleGitHub(const std::string& method, const std::vector<std::string>& path,
                                 const httplib::Request& request, httplib::Response& response) {
   json body = request.body.empty() ? json::object() : json::parse(request.body);
+  if (method == "GET" && path == std::vector<std::string>{"user"})
+    return Reply(response, 200, {{"login", kApiUser}});
   if (method == "POST" && path == std::vector<std::string>{"graphql"}) {
     std::string query = body.at("query").get<std::string>();
     std::string node = body.at("variables").at("id").get<std::string>();
@@ -294,7 +379,7 @@ void ForgeStandin::HandleGitHub(const std::string& method, const std::vector<std
       if (it->project != project || (!head.empty() && path[1] + ":" + it->head != head)) continue;
       bool open = it->state == "open";
       if ((state == "open" && !open) || (state == "closed" && open)) continue;
-      list.push_back(GitHubPull(*it));
+      list.push_back(GitHubPull(*it, false));
     }
     return Reply(response, 200, list);
   }
@@ -317,18 +402,29 @@ void ForgeStandin::HandleGitHub(const std::string& method, const std::vector<std
     pr.state = "open";
     pr.head_sha = Sha(pr.number);
     requests_.push_back(pr);
-    return Reply(response, 201, GitHubPull(pr));
+    return Reply(response, 201, GitHubPull(pr, true));
   }
   if ((collection == "pulls" || collection == "issues") && path.size() >= 5) {
     StandinRequest* pr = ByNumberLocked(project, std::stoi(path[4]));
     if (!pr) return Reply(response, 404, {{"message", "Not Found"}});
-    if (path.size() == 5 && method == "GET") return Reply(response, 200, GitHubPull(*pr));
+    if (path.size() == 5 && method == "GET")
+      return Reply(response, 200, collection == "issues" ? GitHubIssue(*pr) : GitHubPull(*pr, true));
     if (path.size() == 5 && method == "PATCH") {
       if (body.contains("title")) pr->title = body["title"].get<std::string>();
       if (body.contains("body")) pr->body = body["body"].get<std::string>();
       if (body.contains("base")) pr->base = body["base"].get<std::string>();
-      if (body.contains("state")) pr->state = body["state"].get<std::string>();
-      return Reply(response, 200, GitHubPull(*pr));
+      if (body.contains("state")) {
+        std::string state = body["state"].get<std::string>();
+        if (state == "closed" && pr->state == "open") {
+          pr->closed_by = kApiUser;  // the token's user closes it
+          pr->closed_at = kApiTime;
+        } else if (state == "open") {
+          pr->closed_by.clear();
+          pr->closed_at.clear();
+        }
+        if (pr->state != "merged") pr->state = state;  // a merged pull stays merged
+      }
+      return Reply(response, 200, GitHubPull(*pr, true));
     }
     if (path.size() == 6 && path[5] == "labels" && method == "POST") {
       json labels = json::array();
@@ -345,7 +441,7 @@ void ForgeStandin::HandleGitHub(const std::string& method, const std::vector<std
         pr->reviewers.push_back(u.get<std::string>());
       for (const json& t : body.value("team_reviewers", json::array()))
         pr->team_reviewers.push_back(t.get<std::string>());
-      return Reply(response, 201, GitHubPull(*pr));
+      return Reply(response, 201, GitHubPull(*pr, true));
     }
   }
   if (collection == "commits" && path.size() == 6 && path[5] == "check-runs" && method == "GET") {
@@ -395,6 +491,8 @@ void ForgeStandin::HandleGitHub(const std::string& method, const std::vector<std
 void ForgeStandin::HandleGitLab(const std::string& method, const std::vector<std::string>& path,
                                 const httplib::Request& request, httplib::Response& response) {
   json body = request.body.empty() ? json::object() : json::parse(request.body);
+  if (method == "GET" && path == std::vector<std::string>{"user"})
+    return Reply(response, 200, {{"username", kApiUser}});
   // path[1] is the decoded project path: the client must have sent it as one %2F-encoded segment.
   if (path.size() < 3 || path[0] != "projects") return Reply(response, 404, {{"message", "404 Not Found"}});
   std::string project = path[1];
@@ -439,8 +537,16 @@ void ForgeStandin::HandleGitLab(const std::string& method, const std::vector<std
       if (body.contains("description")) mr->body = body["description"].get<std::string>();
       if (body.contains("target_branch")) mr->base = body["target_branch"].get<std::string>();
       if (body.contains("labels")) mr->labels = SplitLabels(body["labels"].get<std::string>());
-      if (body.value("state_event", "") == "close") mr->state = "closed";
-      if (body.value("state_event", "") == "reopen") mr->state = "open";
+      if (body.value("state_event", "") == "close" && mr->state == "open") {
+        mr->state = "closed";
+        mr->closed_by = kApiUser;  // the token's user closes it
+        mr->closed_at = kApiTime;
+      }
+      if (body.value("state_event", "") == "reopen" && mr->state == "closed") {
+        mr->state = "open";
+        mr->closed_by.clear();
+        mr->closed_at.clear();
+      }
       mr->draft = mr->title.rfind("Draft:", 0) == 0;
       return Reply(response, 200, GitLabMergeRequest(*mr, true));
     }

@@ -3,7 +3,8 @@
 // The real services cannot run on this machine, so ForgeStandin plays one of them: an
 // httplib::Server on 127.0.0.1 (random port, own thread) answering the endpoints skein's forges
 // call, in the services' JSON shapes, and keeping their state — pull/merge requests by head
-// branch, labels, reviewers, draft, state, check status, auto-merge, deleted branches. It checks
+// branch, labels, reviewers, draft, state, check status, auto-merge, who closed or merged a
+// request and when, merge conflicts, deleted branches. It checks
 // the auth header (Bearer for GitHub, PRIVATE-TOKEN for GitLab) like the services do, records
 // every request for assertions, and can be told to refuse the next requests the way the services
 // rate-limit (GitHub's secondary and primary limits, GitLab's 429).
@@ -50,11 +51,25 @@ struct StandinRequest {
   std::string checks;  // GitHub combined state / GitLab pipeline status; "" = none reported
   // GitHub check runs (what GitHub Actions reports): {status, conclusion}.
   std::vector<std::pair<std::string, std::string>> check_runs;
+  // Who closed it unmerged, and when ("2026-12-03T10:00:00Z"); closed through the API, by
+  // ForgeStandin::kApiUser at kApiTime. "" while open or when merged.
+  std::string closed_by;
+  std::string closed_at;
+  std::string merged_by;  // "" = unknown (GitHub's merged_by: null)
+  std::string merged_at;  // "" = not merged, or merged by SetState (served as kApiTime)
+  // GitHub's mergeable: nullopt while GitHub works it out (as right after opening), false when
+  // the head conflicts with the base. GitLab: has_conflicts.
+  std::optional<bool> mergeable;
+  bool has_conflicts = false;
 };
 
 class ForgeStandin {
  public:
   enum class Api { kGitHub, kGitLab };
+  // The user the token belongs to: who closes a request through the API.
+  static constexpr const char* kApiUser = "skein-bot";
+  // When a request was closed through the API, or merged by SetState.
+  static constexpr const char* kApiTime = "2024-01-01T00:00:00Z";
 
   // Starts serving at once; requests must carry `token`.
   ForgeStandin(Api api, std::string token);
@@ -77,6 +92,15 @@ class ForgeStandin {
                    const std::string& conclusion);
   // Changes the newest request's state ("merged", "closed") as a person on the website would.
   void SetState(const std::string& project, const std::string& branch, const std::string& state);
+  // Request `number` of `project` closed without merging by `login` at `at_iso`
+  // ("2026-12-03T10:00:00Z"), as a person on the website would.
+  void CloseByPerson(const std::string& project, int number, const std::string& login,
+                     const std::string& at_iso);
+  // Request `number` of `project` merged by `login` at `at_iso`.
+  void Merge(const std::string& project, int number, const std::string& login, const std::string& at_iso);
+  // Whether request `number`'s head conflicts with its base (GitHub: mergeable false / true,
+  // mergeable_state "dirty" / "clean"; GitLab: has_conflicts, merge statuses).
+  void SetConflicting(const std::string& project, int number, bool conflicting);
   // Branches deleted through the API, "project:branch".
   std::vector<std::string> deleted_branches() const;
 

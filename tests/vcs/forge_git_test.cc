@@ -141,6 +141,31 @@ TEST_P(GitForge, SyncSaysClosedWhenSomeoneElseDeletedTheBranch) {
   EXPECT_EQ(synced->state, "closed");
 }
 
+TEST_P(GitForge, NothingIsEverDeclinedAndSyncKnowsNoPeople) {
+  // A plain git remote has no requests for a person to close, merge or find conflicting.
+  testing::TempDir dir;
+  Repos repos = MakeRepos(dir, GetParam());
+  std::unique_ptr<Forge> forge = MakeGitForge(repos.work, repos.remote.string());
+  Result<std::optional<ChangeRequest>> none = forge->FindDeclined("", kBranch);
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_FALSE(none->has_value());
+
+  ASSERT_TRUE(PushBranch(repos.work, repos.remote.string(), "HEAD", kBranch, false).ok());
+  ASSERT_TRUE(forge->OpenOrUpdate(Spec()).ok());
+  ASSERT_TRUE(DeleteRemoteBranch(repos.work, repos.remote.string(), kBranch).ok());
+  Result<ChangeRequest> synced = forge->Sync("", kBranch);
+  ASSERT_TRUE(synced.ok()) << synced.status().message();
+  EXPECT_EQ(synced->state, "closed");
+  EXPECT_EQ(synced->closed_by, "");
+  EXPECT_EQ(synced->closed_at_ms, 0);
+  EXPECT_EQ(synced->merged_by, "");
+  EXPECT_EQ(synced->merged_at_ms, 0);
+  EXPECT_FALSE(synced->conflicting);
+  Result<std::optional<ChangeRequest>> closed = forge->FindDeclined("", kBranch);
+  ASSERT_TRUE(closed.ok()) << closed.status().message();
+  EXPECT_FALSE(closed->has_value()) << "the remote cannot say a person closed it";
+}
+
 TEST_P(GitForge, AFileUrlNamesTheSameRemote) {
   testing::TempDir dir;
   Repos repos = MakeRepos(dir, GetParam());

@@ -1,7 +1,9 @@
 // The GitHub forge against the local stand-in for GitHub's REST and GraphQL APIs.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <string>
 
 #include "tests/support/forge_standin.h"
 #include "vcs/forge.h"
@@ -223,6 +225,126 @@ TEST_F(GitHubForgeTest, SyncReadsStateAndCheckStatus) {
   EXPECT_EQ(forge->Sync("acme/shop", "no-such-branch").status().code(), StatusCode::kNotFound);
 }
 
+// 2026-12-03T10:00:00Z and 2026-12-04T08:30:15Z in epoch ms.
+constexpr int64_t kDecember3At10 = 1796292000000;
+constexpr int64_t kDecember4At083015 = 1796373015000;
+
+TEST_F(GitHubForgeTest, SyncReportsWhoMergedItAndWhen) {
+  auto forge = Make();
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  github_.Merge("acme/shop", std::stoi(opened->id), "carol", "2026-12-03T10:00:00Z");
+  Result<ChangeRequest> synced = forge->Sync("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(synced.ok()) << synced.status().message();
+  EXPECT_EQ(synced->state, "merged");
+  EXPECT_EQ(synced->merged_by, "carol");
+  EXPECT_EQ(synced->merged_at_ms, kDecember3At10);
+  EXPECT_EQ(synced->closed_at_ms, kDecember3At10);
+  EXPECT_EQ(synced->closed_by, "") << "merged is not closed by a person";
+  EXPECT_EQ(github_.CountRecorded("GET", "/repos/acme/shop/issues/"), 0)
+      << "only a closed one needs its issue";
+}
+
+TEST_F(GitHubForgeTest, SyncReportsWhoClosedItWithoutMergingAndWhen) {
+  auto forge = Make();
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Result<ChangeRequest> synced = forge->Sync("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(synced.ok()) << synced.status().message();
+  EXPECT_EQ(synced->closed_by, "");
+  EXPECT_EQ(synced->closed_at_ms, 0);
+
+  github_.CloseByPerson("acme/shop", std::stoi(opened->id), "dave", "2026-12-04T08:30:15Z");
+  synced = forge->Sync("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(synced.ok()) << synced.status().message();
+  EXPECT_EQ(synced->state, "closed");
+  EXPECT_EQ(synced->closed_by, "dave");
+  EXPECT_EQ(synced->closed_at_ms, kDecember4At083015);
+  EXPECT_EQ(synced->merged_by, "");
+  EXPECT_EQ(synced->merged_at_ms, 0);
+  // GitHub says who closed a pull request only on its issue.
+  EXPECT_EQ(github_.CountRecorded("GET", "/repos/acme/shop/issues/" + opened->id), 1);
+}
+
+TEST_F(GitHubForgeTest, SyncReportsAConflictOnceGitHubHasWorkedItOut) {
+  auto forge = Make();
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  int number = std::stoi(opened->id);
+  // mergeable: null while GitHub computes it.
+  EXPECT_FALSE(github_.Find("acme/shop", "skein/orders-v2")->mergeable.has_value());
+  EXPECT_FALSE(forge->Sync("acme/shop", "skein/orders-v2")->conflicting);
+  github_.SetConflicting("acme/shop", number, true);
+  Result<ChangeRequest> synced = forge->Sync("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(synced.ok()) << synced.status().message();
+  EXPECT_TRUE(synced->conflicting);
+  EXPECT_EQ(synced->state, "open");
+  github_.SetConflicting("acme/shop", number, false);
+  EXPECT_FALSE(forge->Sync("acme/shop", "skein/orders-v2")->conflicting);
+}
+
+TEST_F(GitHubForgeTest, FindDeclinedFindsTheRequestAPersonClosedWhenNoneIsOpen) {
+  auto forge = Make();
+  Result<std::optional<ChangeRequest>> none = forge->FindDeclined("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_FALSE(none->has_value()) << "no request at all";
+
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Result<std::optional<ChangeRequest>> open = forge->FindDeclined("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(open.ok()) << open.status().message();
+  EXPECT_FALSE(open->has_value()) << "an open request is not declined";
+
+  github_.CloseByPerson("acme/shop", std::stoi(opened->id), "dave", "2026-12-03T10:00:00Z");
+  Result<std::optional<ChangeRequest>> declined = forge->FindDeclined("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(declined.ok()) << declined.status().message();
+  ASSERT_TRUE(declined->has_value());
+  EXPECT_EQ((*declined)->id, opened->id);
+  EXPECT_EQ((*declined)->url, opened->url);
+  EXPECT_EQ((*declined)->state, "closed");
+  EXPECT_EQ((*declined)->closed_by, "dave");
+  EXPECT_EQ((*declined)->closed_at_ms, kDecember3At10);
+  EXPECT_FALSE(forge->FindByBranch("acme/shop", "skein/orders-v2")->has_value());
+
+  // OpenOrUpdate looks only at open requests: it would open a second one, which is why callers
+  // ask FindDeclined first. Once one is open again, nothing is declined.
+  Result<ChangeRequest> second = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_TRUE(second->created);
+  EXPECT_EQ(github_.requests().size(), 2u);
+  EXPECT_FALSE(forge->FindDeclined("acme/shop", "skein/orders-v2")->has_value());
+
+  // Of two declined requests, the newest.
+  github_.CloseByPerson("acme/shop", std::stoi(second->id), "erin", "2026-12-04T08:30:15Z");
+  declined = forge->FindDeclined("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(declined.ok() && declined->has_value());
+  EXPECT_EQ((*declined)->id, second->id);
+  EXPECT_EQ((*declined)->closed_by, "erin");
+  EXPECT_EQ((*declined)->closed_at_ms, kDecember4At083015);
+}
+
+TEST_F(GitHubForgeTest, AMergedRequestIsNotDeclined) {
+  auto forge = Make();
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  github_.Merge("acme/shop", std::stoi(opened->id), "carol", "2026-12-03T10:00:00Z");
+  Result<std::optional<ChangeRequest>> declined = forge->FindDeclined("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(declined.ok()) << declined.status().message();
+  EXPECT_FALSE(declined->has_value());
+  EXPECT_EQ(github_.CountRecorded("GET", "/repos/acme/shop/pulls?state=all&head=acme%3Askein%2Forders-v2"),
+            1);
+}
+
+TEST_F(GitHubForgeTest, ARequestSkeinClosedItselfIsNotDeclined) {
+  auto forge = Make();
+  ASSERT_TRUE(forge->OpenOrUpdate(Spec()).ok());
+  ASSERT_TRUE(forge->Close("acme/shop", "skein/orders-v2").ok());  // a campaign's rollback
+  Result<std::optional<ChangeRequest>> declined = forge->FindDeclined("acme/shop", "skein/orders-v2");
+  ASSERT_TRUE(declined.ok()) << declined.status().message();
+  EXPECT_FALSE(declined->has_value()) << "closed by " << (*declined)->closed_by;
+  EXPECT_EQ(github_.CountRecorded("GET", "/user"), 1);
+}
+
 TEST_F(GitHubForgeTest, ChecksIncludeCheckRunsAsGitHubActionsReportThem) {
   auto forge = Make();
   ASSERT_TRUE(forge->OpenOrUpdate(Spec()).ok());
@@ -294,6 +416,20 @@ TEST(MakeForge, RejectsAnIncompleteConfiguration) {
                 .code(),
             StatusCode::kInvalidInput);
   EXPECT_TRUE(MakeForge({ForgeKind::kGitHub, "https://api.github.com", kTokenEnv, {}}, clock).ok());
+}
+
+TEST(ParseForgeTime, ReadsTheTimesGitHubAndGitLabWrite) {
+  EXPECT_EQ(*ParseForgeTime("2026-12-03T10:00:00Z"), kDecember3At10);
+  EXPECT_EQ(*ParseForgeTime("2026-12-03T10:00:00.250Z"), kDecember3At10 + 250);  // GitLab's fractions
+  EXPECT_EQ(*ParseForgeTime("2026-12-03T11:00:00+01:00"), kDecember3At10);
+  EXPECT_EQ(*ParseForgeTime("2026-12-03T04:30:00-05:30"), kDecember3At10);
+  EXPECT_EQ(*ParseForgeTime("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(*ParseForgeTime("2024-02-29T00:00:00Z"), 1709164800000);
+  for (const char* bad :
+       {"", "2026-12-03", "2026-12-03T10:00:00", "2026-13-03T10:00:00Z", "2026-02-30T10:00:00Z",
+        "2026-12-03T10:00:00Zjunk", "2026-12-03 10:00:00Z", "2026-12-03T10:00:00.Z"}) {
+    EXPECT_EQ(ParseForgeTime(bad).status().code(), StatusCode::kInvalidInput) << bad;
+  }
 }
 
 TEST(ForgeKindName, NamesEveryKind) {

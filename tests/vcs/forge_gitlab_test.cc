@@ -1,7 +1,9 @@
 // The GitLab forge against the local stand-in for GitLab's REST API (v4).
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <string>
 
 #include "tests/support/forge_standin.h"
 #include "vcs/forge.h"
@@ -144,6 +146,102 @@ TEST_F(GitLabForgeTest, SyncReadsStateAndPipelineStatus) {
   synced = forge->Sync("data/shop", "skein/orders-v2");
   EXPECT_EQ(synced->state, "merged");
   EXPECT_EQ(synced->checks, "success");
+}
+
+// 2026-12-03T10:00:00Z and 2026-12-04T08:30:15Z in epoch ms.
+constexpr int64_t kDecember3At10 = 1796292000000;
+constexpr int64_t kDecember4At083015 = 1796373015000;
+
+TEST_F(GitLabForgeTest, SyncReportsWhoMergedItAndWhen) {
+  auto forge = Make();
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  gitlab_.Merge("data/shop", std::stoi(opened->id), "carol", "2026-12-03T10:00:00.000Z");
+  Result<ChangeRequest> synced = forge->Sync("data/shop", "skein/orders-v2");
+  ASSERT_TRUE(synced.ok()) << synced.status().message();
+  EXPECT_EQ(synced->state, "merged");
+  EXPECT_EQ(synced->merged_by, "carol");
+  EXPECT_EQ(synced->merged_at_ms, kDecember3At10);
+  EXPECT_EQ(synced->closed_at_ms, kDecember3At10);
+  EXPECT_EQ(synced->closed_by, "") << "merged is not closed by a person";
+}
+
+TEST_F(GitLabForgeTest, SyncReportsWhoClosedItWithoutMergingAndWhen) {
+  auto forge = Make();
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  gitlab_.CloseByPerson("data/shop", std::stoi(opened->id), "dave", "2026-12-04T08:30:15.000Z");
+  Result<ChangeRequest> synced = forge->Sync("data/shop", "skein/orders-v2");
+  ASSERT_TRUE(synced.ok()) << synced.status().message();
+  EXPECT_EQ(synced->state, "closed");
+  EXPECT_EQ(synced->closed_by, "dave");
+  EXPECT_EQ(synced->closed_at_ms, kDecember4At083015);
+  EXPECT_EQ(synced->merged_by, "");
+  EXPECT_EQ(synced->merged_at_ms, 0);
+}
+
+TEST_F(GitLabForgeTest, SyncReportsAConflictWithTheTargetBranch) {
+  auto forge = Make();
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  EXPECT_FALSE(forge->Sync("data/shop", "skein/orders-v2")->conflicting);
+  gitlab_.SetConflicting("data/shop", std::stoi(opened->id), true);
+  Result<ChangeRequest> synced = forge->Sync("data/shop", "skein/orders-v2");
+  ASSERT_TRUE(synced.ok()) << synced.status().message();
+  EXPECT_TRUE(synced->conflicting);
+  EXPECT_EQ(synced->state, "open");
+  gitlab_.SetConflicting("data/shop", std::stoi(opened->id), false);
+  EXPECT_FALSE(forge->Sync("data/shop", "skein/orders-v2")->conflicting);
+}
+
+TEST_F(GitLabForgeTest, FindDeclinedFindsTheRequestAPersonClosedWhenNoneIsOpen) {
+  auto forge = Make();
+  Result<std::optional<ChangeRequest>> none = forge->FindDeclined("data/shop", "skein/orders-v2");
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_FALSE(none->has_value()) << "no request at all";
+
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Result<std::optional<ChangeRequest>> open = forge->FindDeclined("data/shop", "skein/orders-v2");
+  ASSERT_TRUE(open.ok()) << open.status().message();
+  EXPECT_FALSE(open->has_value()) << "an open request is not declined";
+
+  gitlab_.CloseByPerson("data/shop", std::stoi(opened->id), "dave", "2026-12-03T10:00:00.000Z");
+  Result<std::optional<ChangeRequest>> declined = forge->FindDeclined("data/shop", "skein/orders-v2");
+  ASSERT_TRUE(declined.ok()) << declined.status().message();
+  ASSERT_TRUE(declined->has_value());
+  EXPECT_EQ((*declined)->id, opened->id);
+  EXPECT_EQ((*declined)->url, opened->url);
+  EXPECT_EQ((*declined)->state, "closed");
+  EXPECT_EQ((*declined)->closed_by, "dave");
+  EXPECT_EQ((*declined)->closed_at_ms, kDecember3At10);
+
+  // OpenOrUpdate looks only at open requests: it would open a second one, which is why callers
+  // ask FindDeclined first. Once one is open again, nothing is declined.
+  Result<ChangeRequest> second = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_TRUE(second->created);
+  EXPECT_EQ(gitlab_.requests().size(), 2u);
+  EXPECT_FALSE(forge->FindDeclined("data/shop", "skein/orders-v2")->has_value());
+}
+
+TEST_F(GitLabForgeTest, AMergedRequestIsNotDeclined) {
+  auto forge = Make();
+  Result<ChangeRequest> opened = forge->OpenOrUpdate(Spec());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  gitlab_.Merge("data/shop", std::stoi(opened->id), "carol", "2026-12-03T10:00:00.000Z");
+  Result<std::optional<ChangeRequest>> declined = forge->FindDeclined("data/shop", "skein/orders-v2");
+  ASSERT_TRUE(declined.ok()) << declined.status().message();
+  EXPECT_FALSE(declined->has_value());
+}
+
+TEST_F(GitLabForgeTest, ARequestSkeinClosedItselfIsNotDeclined) {
+  auto forge = Make();
+  ASSERT_TRUE(forge->OpenOrUpdate(Spec()).ok());
+  ASSERT_TRUE(forge->Close("data/shop", "skein/orders-v2").ok());  // a campaign's rollback
+  Result<std::optional<ChangeRequest>> declined = forge->FindDeclined("data/shop", "skein/orders-v2");
+  ASSERT_TRUE(declined.ok()) << declined.status().message();
+  EXPECT_FALSE(declined->has_value()) << "closed by " << (*declined)->closed_by;
 }
 
 TEST_F(GitLabForgeTest, TooManyRequestsIsWaitedOutThenRetried) {
