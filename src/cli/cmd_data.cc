@@ -78,7 +78,17 @@ void RunPlan(const DataOptions& options, const GlobalOptions& global) {
 void RunRun(const DataOptions& options, const GlobalOptions& global) {
   Session s = Open(options, global);
   // Running a finished migration again is a no-op: a scheduler may retry a job that succeeded.
-  if (OrFail(dataset::RunState(s.migration, *s.store)) == "published" && options.partitions.empty()) {
+  std::string before = OrFail(dataset::RunState(s.migration, *s.store));
+  if (before == "retired" && options.partitions.empty()) {
+    if (options.json) {
+      PrintJson({{"state", "retired"}});
+    } else {
+      std::cout << "already published " << s.locations.v2.ToString()
+                << ", and v1 is retired (decommissioned): nothing to do\n";
+    }
+    return;
+  }
+  if (before == "published" && options.partitions.empty()) {
     if (options.json) {
       PrintJson({{"state", "published"}});
     } else {

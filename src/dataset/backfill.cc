@@ -390,6 +390,11 @@ Result<BackfillReport> Backfill(const Migration& migration, const Locations& loc
     return Status::Conflict(migration.name + ": v2 is already published; 'skein data rollback " +
                             migration.name + "' first to write it again");
   }
+  if (state == "retired") {
+    return Status::Conflict(migration.name +
+                            ": it is retired (v2 is published and v1's consumers moved to it); "
+                            "there is nothing more to write");
+  }
   RETURN_IF_ERROR(CheckCompatView(migration, locations));
   RETURN_IF_ERROR(RememberCreatedV2Folder(migration, locations, store, run));
   if (!migration.data.materialize) {

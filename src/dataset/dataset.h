@@ -9,8 +9,9 @@
 //   transaction), then recorded in the store. A re-run skips a partition whose recorded source
 //   checksum and staged checksum still match, so a run killed at any moment finishes on the next
 //   one with no duplicate rows and no half-written partition.
-// - States, per migration: staged -> verified -> approved (when the manifest asks) -> published,
-//   or rolled back. A failed verification never publishes.
+// - States, per migration: staged -> verified -> approved (when the manifest asks) -> published
+//   -> retired (once v1's consumers moved to v2), or rolled back until retired. A failed
+//   verification never publishes.
 //
 // Engines: v1 and v2 are read and written by one SqlEngine: DuckDB (Parquet/CSV/JSON files and
 // folders, DuckDB tables; Avro files, loaded into a temporary table once per engine) or
@@ -19,6 +20,7 @@
 // Thread-safety: one thread per call; the store serializes concurrent runs per migration.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -95,8 +97,9 @@ struct BackfillOptions {
 
 // Writes v2 from v1 into the staging place, partition by partition. The run's state is
 // "staging" while it runs and "staged" after. Refuses (Conflict) when the migration is already
-// published (roll back first) or its v2 is not materialized by skein; InvalidInput when v1's
-// schema drifted since the run was first staged; NotFound for a named partition v1 lacks.
+// published (roll back first) or retired, or when its v2 is not materialized by skein;
+// InvalidInput when v1's schema drifted since the run was first staged; NotFound for a named
+// partition v1 lacks.
 //
 // A partition is skipped when its source fingerprint and its staged checksum match the record:
 // for v1 files, the fingerprint is the transform and the names, sizes and modification times of
@@ -140,11 +143,30 @@ Status Approve(const Migration& migration, Store& store, const std::string& by);
 
 // Publishes every staged partition (files: each partition folder renamed into place; tables:
 // the staging table renamed to v2 in one transaction). Needs a verified run, and an approval when
-// the manifest asks for one.
+// the manifest asks for one. A no-op once published (or retired).
 Status Publish(const Migration& migration, const Locations& locations, SqlEngine& engine, Store& store);
 
 // Removes what the migration staged or published, as recorded in the store; v1 is untouched.
+// Conflict once the migration is retired (its consumers read v2).
 Status Rollback(const Migration& migration, const Locations& locations, SqlEngine& engine, Store& store);
+
+// The end of v1's life, once no consumer reads it (the caller decides that: skein watch).
+struct RetireReport {
+  bool dropped_view = false;     // this call dropped the compatibility view
+  bool already_retired = false;  // an earlier call retired it: nothing was done
+  std::string kept_table;        // where v1's table is kept ("<table>__skein_v1"), "" when none
+  std::string message;           // what was done, as a sentence for a notice
+};
+
+// Retires a published migration: with a compatibility view (as the run recorded, not the
+// manifest), drops the view that has v1's name, in one transaction, and only if that name is a
+// view; v1's own table stays as `<table>__skein_v1` (skein never deletes source data: that is its
+// owner's call). Without a view (or with files) drops nothing. The run becomes "retired", with
+// `by` and `now_ms`; Rollback then refuses and Retire again is a no-op (already_retired). A view
+// found already gone (a retire stopped before recording it) is only recorded. Conflict naming the
+// migration when it is not published, or when v1's name is a table again.
+Result<RetireReport> Retire(const Migration& migration, const Locations& locations, SqlEngine& engine,
+                            Store& store, const std::string& by, int64_t now_ms);
 
 // The run's state ("none" when skein has no record of it).
 Result<std::string> RunState(const Migration& migration, Store& store);

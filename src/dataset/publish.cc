@@ -1,4 +1,4 @@
-// Approve, publish and roll back what a migration staged (see dataset.h).
+// Approve, publish, roll back and retire what a migration staged (see dataset.h).
 #include <functional>
 #include <optional>
 
@@ -172,6 +172,61 @@ Status RollBackTables(const Migration& migration, const Locations& locations, Sq
   });
 }
 
+// The compatibility view the run recorded at publishing (v1's table kept aside), or none.
+// Conflict when it names another view than `locations.v1`: the locations changed since.
+Result<std::optional<DatasetLocation>> RecordedKeptTable(const Migration& migration,
+                                                         const Locations& locations,
+                                                         const nlohmann::json& run,
+                                                         const std::string& doing) {
+  if (!run.contains("compat_view")) return std::optional<DatasetLocation>();
+  DatasetLocation kept = locations.v1;
+  kept.table = run["compat_view"].value("v1_table", "");
+  if (run["compat_view"].value("view", "") != locations.v1.table || kept.table.empty()) {
+    return Status::Conflict(doing + " " + migration.name + ": v2 was published with the view " +
+                            run["compat_view"].value("view", "") + ", not " + locations.v1.table +
+                            "; use the locations it was published with");
+  }
+  return std::optional<DatasetLocation>(kept);
+}
+
+// Tables: drops the compatibility view in one transaction, after checking that v1's name is a view
+// (never a table). Returns whether it dropped it: false when an earlier retire did and stopped
+// before recording it, which shows as v1's name gone and its table kept. With neither there, this
+// is not the database the view was made in, and nothing is done.
+Result<bool> DropCompatView(const Migration& migration, const Locations& locations, SqlEngine& engine,
+                            const DatasetLocation& kept) {
+  ASSIGN_OR_RETURN(std::string v1_name, engine.TableName(locations.v1));
+  bool dropped = false;
+  Status status = InTransaction(engine, [&]() -> Status {
+    ASSIGN_OR_RETURN(RelationKind v1_kind, KindOf(engine, locations.v1));
+    if (v1_kind == RelationKind::kTable) {
+      return Status::Conflict(locations.v1.ToString() +
+                              " is a table, not the compatibility view (v1's table was kept as " +
+                              kept.table + "); skein drops no table: restore or drop it by hand");
+    }
+    if (v1_kind == RelationKind::kNone) {
+      ASSIGN_OR_RETURN(RelationKind kept_kind, KindOf(engine, kept));
+      if (kept_kind != RelationKind::kTable) {
+        return Status::Conflict("neither the view " + locations.v1.table + " nor v1's table " + kept.table +
+                                " is in " + locations.v1.ToString() +
+                                "; retire with the locations it was published with");
+      }
+      return Status::Ok();  // an earlier retire dropped it
+    }
+    RETURN_IF_ERROR(engine.Execute("DROP VIEW " + v1_name));  // DROP VIEW refuses a table, too
+    dropped = true;
+    return Status::Ok();
+  });
+  if (!status.ok()) {
+    std::string why = status.message().find("depend") != std::string::npos
+                          ? " (something still reads it; skein drops nothing that depends on it)"
+                          : "";
+    return status.WithContext("retiring " + migration.name + ": dropping the compatibility view " +
+                              locations.v1.table + why);
+  }
+  return dropped;
+}
+
 }  // namespace
 
 Status Approve(const Migration& migration, Store& store, const std::string& by) {
@@ -188,7 +243,7 @@ Status Approve(const Migration& migration, Store& store, const std::string& by) 
 Status Publish(const Migration& migration, const Locations& locations, SqlEngine& engine, Store& store) {
   ASSIGN_OR_RETURN(nlohmann::json run, LoadRun(store, migration.name));
   std::string state = run.value("state", "none");
-  if (state == "published") return Status::Ok();
+  if (state == "published" || state == "retired") return Status::Ok();
   bool needs_approval = migration.data.publish.approval == PublishApproval::kRequired;
   if (state != "approved" && !(state == "verified" && !needs_approval)) {
     std::string why = state == "verified" ? "it needs an approval: skein data approve " + migration.name
@@ -236,18 +291,15 @@ Status Rollback(const Migration& migration, const Locations& locations, SqlEngin
   bool created_folder = run.value("v2_folder_created", false);
   if (state == "none" && !created_folder)
     return Status::NotFound(migration.name + ": skein has written nothing for it");
+  if (state == "retired") {
+    return Status::Conflict("rolling back " + migration.name + ": it is retired (by " +
+                            run.value("retired_by", "?") +
+                            "): v1's consumers moved to v2, and skein rolls back no retired migration");
+  }
   if (!WritesFiles(locations)) {
     // The record, not the manifest, says whether a view was made: the manifest may have changed.
-    std::optional<DatasetLocation> kept;
-    if (run.contains("compat_view")) {
-      kept = locations.v1;
-      kept->table = run["compat_view"].value("v1_table", "");
-      if (run["compat_view"].value("view", "") != locations.v1.table || kept->table.empty()) {
-        return Status::Conflict("rolling back " + migration.name + ": v2 was published with the view " +
-                                run["compat_view"].value("view", "") + ", not " + locations.v1.table +
-                                "; roll back with the locations it was published with");
-      }
-    }
+    ASSIGN_OR_RETURN(std::optional<DatasetLocation> kept,
+                     RecordedKeptTable(migration, locations, run, "rolling back"));
     bool published = state == "published";
     if (!published && run.value("publishing", false)) {
       ASSIGN_OR_RETURN(published, TablesPublished(engine, locations, kept ? &*kept : nullptr));
@@ -274,6 +326,48 @@ Status Rollback(const Migration& migration, const Locations& locations, SqlEngin
     }
   }
   return store.DeleteDataRun(migration.name);
+}
+
+Result<RetireReport> Retire(const Migration& migration, const Locations& locations, SqlEngine& engine,
+                            Store& store, const std::string& by, int64_t now_ms) {
+  ASSIGN_OR_RETURN(nlohmann::json run, LoadRun(store, migration.name));
+  std::string state = run.value("state", "none");
+  RetireReport report;
+  if (run.contains("compat_view")) report.kept_table = run["compat_view"].value("v1_table", "");
+  if (state == "retired") {
+    report.already_retired = true;
+    report.message = migration.name + " was retired already, by " + run.value("retired_by", "?") + ".";
+    return report;
+  }
+  if (state != "published") {
+    return Status::Conflict("retiring " + migration.name +
+                            ": only a published migration can be retired, and it is " + state);
+  }
+  // The record, not the manifest, says whether a view was made: the manifest may have changed.
+  ASSIGN_OR_RETURN(std::optional<DatasetLocation> kept,
+                   RecordedKeptTable(migration, locations, run, "retiring"));
+  if (kept) {
+    ASSIGN_OR_RETURN(report.dropped_view, DropCompatView(migration, locations, engine, *kept));
+    ASSIGN_OR_RETURN(RelationKind kept_kind, KindOf(engine, *kept));
+    report.message = report.dropped_view
+                         ? "Dropped the compatibility view " + locations.v1.table + "; "
+                         : "The compatibility view " + locations.v1.table + " was already dropped; ";
+    if (kept_kind == RelationKind::kTable) {
+      report.message += "v1's table stays as " + kept->table + " (dropping it is its owner's call).";
+    } else {
+      report.kept_table.clear();
+      report.message += "v1's table, kept as " + kept->table + ", is no longer there.";
+    }
+  } else {
+    report.message = std::string("Nothing to drop: v2 was published ") +
+                     (WritesFiles(locations) ? "as files" : "without a compatibility view") + "; " +
+                     locations.v1.ToString() + " stays as it is.";
+  }
+  run["state"] = "retired";
+  run["retired_by"] = by;
+  run["retired_at_ms"] = now_ms;
+  RETURN_IF_ERROR(SaveRun(store, migration.name, run));
+  return report;
 }
 
 }  // namespace skein::dataset

@@ -163,8 +163,8 @@ Result<VerifyReport> Verify(const Migration& migration, const Locations& locatio
                               ": its last 'skein data run' did not finish; run it again first");
     }
   }
-  if (state == "published")
-    return Status::Conflict(migration.name + ": v2 is published; it was verified before");
+  if (state == "published" || state == "retired")
+    return Status::Conflict(migration.name + ": v2 is " + state + "; it was verified before");
   ASSIGN_OR_RETURN(Transform t, TransformForRun(migration, locations, engine, run));
   ASSIGN_OR_RETURN(std::string v1, engine.Relation(locations.v1));
   const VerifyPolicy& policy = migration.data.verify;

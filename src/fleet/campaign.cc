@@ -242,7 +242,8 @@ Result<JobOutcome> JobRunner::RunPartition(const CampaignContext& c, const queue
   }
   const Migration& m = c.migration;
   ASSIGN_OR_RETURN(std::string state, dataset::RunState(m, *store_));
-  if (state == "published") return JobOutcome{true, "already published", json::object(), json::object()};
+  if (state == "published" || state == "retired")
+    return JobOutcome{true, "already published", json::object(), json::object()};
   ASSIGN_OR_RETURN(std::unique_ptr<SqlEngine> engine, OpenEngineFor(c.locations->v1));
   dataset::BackfillOptions options;
   options.partitions = {job.target};
@@ -261,7 +262,7 @@ Result<JobOutcome> JobRunner::RunPublish(const CampaignContext& c, const queue::
   if (!c.locations) return ResolveLocations(c.migration, *c.graph).status().WithContext("publishing");
   const Migration& m = c.migration;
   ASSIGN_OR_RETURN(std::string state, dataset::RunState(m, *store_));
-  if (state == "published")
+  if (state == "published" || state == "retired")
     return JobOutcome{true, "published " + c.locations->v2.ToString(), json::object(), json::object()};
   ASSIGN_OR_RETURN(std::unique_ptr<SqlEngine> engine, OpenEngineFor(c.locations->v1));
   ASSIGN_OR_RETURN(dataset::VerifyReport report, dataset::Verify(m, *c.locations, *engine, *store_, 10));
@@ -321,6 +322,15 @@ Result<RollbackReport> RollbackCampaign(queue::Queue& queue, const std::string& 
                                         ForgePool& forges, Clock& clock, std::chrono::milliseconds drain) {
   ASSIGN_OR_RETURN(std::optional<queue::Campaign> found, queue.FindCampaign(campaign_id));
   if (!found) return Status::NotFound("no campaign '" + campaign_id + "'");
+  // A decommissioned v1 has no way back: its compatibility view is gone and consumers moved.
+  Result<Migration> manifest = ParseMigration(found->manifest, found->manifest_file);
+  if (manifest.ok()) {
+    ASSIGN_OR_RETURN(std::string data_state, dataset::RunState(*manifest, store));
+    if (data_state == "retired") {
+      return Status::Conflict("campaign " + campaign_id + ": " + manifest->from +
+                              " is retired (decommissioned); the campaign cannot be rolled back");
+    }
+  }
   RETURN_IF_ERROR(queue.BeginRollback(campaign_id, NowMs(clock)));
   // Running jobs can no longer pass their fence; let them end before closing what they made.
   auto deadline = clock.Now() + drain;

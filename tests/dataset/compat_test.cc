@@ -1,6 +1,7 @@
 // Publishing with a compatibility view (data.publish.compat_view), through the CLI on a DuckDB
 // file holding v1 and v2: v1's name reads v1's rows back from v2, rollback gives v1 its table
-// back; and the v2 folder skein created for Parquet goes on rollback.
+// back, retiring drops the view and keeps v1's table; and the v2 folder skein created for Parquet
+// goes on rollback. (PostgreSQL: dataset_pg_test.cc, which runs with the postgres fixture.)
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -122,6 +123,47 @@ class CompatViewTest : public ::testing::Test {
     std::vector<std::vector<Value>> rows = Rows(relation);
     EXPECT_EQ(rows.size(), 60u);
     EXPECT_EQ(rows, Rows("copy.core.profiles_v1"));
+  }
+
+  // The migration (m.yaml's, or plain.yaml's without the view) with this test's locations, an
+  // engine and the CLI's store, for calling dataset/ directly. Destroy it before the CLI or
+  // Query() opens the file.
+  struct Direct {
+    Migration migration;
+    dataset::Locations locations;
+    std::unique_ptr<SqlEngine> engine;
+    std::unique_ptr<Store> store;
+  };
+  Direct Open(bool compat_view = true) {
+    Direct d;
+    d.migration = std::move(ParseMigration(Manifest(compat_view), "m.yaml")).value();
+    d.locations = {DatasetLocation::Parse(v1_).value(), DatasetLocation::Parse(v2_).value()};
+    d.engine = std::move(OpenDuckDbEngine()).value();
+    d.store = std::move(OpenStore("sqlite:" + (dir_.path() / "skein.db").string())).value();
+    return d;
+  }
+
+  Result<dataset::RetireReport> Retire(bool compat_view = true) {
+    Direct d = Open(compat_view);
+    return dataset::Retire(d.migration, d.locations, *d.engine, *d.store, "tester", 1700000000000);
+  }
+
+  Status Rollback(bool compat_view = true) {
+    Direct d = Open(compat_view);
+    return dataset::Rollback(d.migration, d.locations, *d.engine, *d.store);
+  }
+
+  std::string State() {
+    Direct d = Open();
+    return dataset::RunState(d.migration, *d.store).value();
+  }
+
+  // Runs `sql` with w.duckdb attached, writable, as `w`: a person changing the file by hand.
+  void ByHand(const std::string& sql) {
+    auto engine = std::move(OpenDuckDbEngine()).value();
+    ASSERT_TRUE(engine->Execute("ATTACH " + QuoteLiteral(db_.string()) + " AS w").ok());
+    Status done = engine->Execute(sql);
+    ASSERT_TRUE(done.ok()) << sql << ": " << done.message();
   }
 
   testing::TempDir dir_;
@@ -252,6 +294,111 @@ TEST_F(CompatViewTest, AParquetV1IsRefusedWithTheReason) {
     EXPECT_FALSE(Contains(relation, "profiles_v2 BASE")) << relation;
 }
 
+TEST_F(CompatViewTest, RetireDropsTheViewKeepsV1sTableAndEndsTheRollback) {
+  ASSERT_EQ(Skein("run").exit_code, 0);
+  std::vector<std::vector<Value>> v2_rows = Rows("w.core.profiles_v2");
+  ASSERT_EQ(v2_rows.size(), 60u);
+
+  auto retired = Retire();
+  ASSERT_TRUE(retired.ok()) << retired.status().message();
+  EXPECT_TRUE(retired->dropped_view);
+  EXPECT_FALSE(retired->already_retired);
+  EXPECT_EQ(retired->kept_table, "core.profiles_v1__skein_v1");
+  EXPECT_TRUE(Contains(retired->message, "core.profiles_v1__skein_v1")) << retired->message;
+  // v1's name is gone; v1's table holds exactly v1's rows; v2 is as published.
+  EXPECT_EQ(Relations(),
+            (std::vector<std::string>{"profiles_v1__skein_v1 BASE TABLE", "profiles_v2 BASE TABLE"}));
+  ExpectV1AsItWas("w.core.profiles_v1__skein_v1");
+  EXPECT_EQ(Rows("w.core.profiles_v2"), v2_rows);
+  EXPECT_EQ(State(), "retired");
+
+  Status rollback = Rollback();
+  EXPECT_EQ(rollback.code(), StatusCode::kConflict);
+  EXPECT_TRUE(Contains(rollback.message(), "rolling back profiles: it is retired")) << rollback.message();
+  EXPECT_EQ(Relations().size(), 2u) << "the refused rollback changed nothing";
+
+  auto again = Retire();
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_TRUE(again->already_retired);
+  EXPECT_FALSE(again->dropped_view);
+  EXPECT_EQ(State(), "retired");
+
+  // Publishing again is a no-op; staging again is refused.
+  {
+    Direct d = Open();
+    EXPECT_TRUE(dataset::Publish(d.migration, d.locations, *d.engine, *d.store).ok());
+    auto backfill = dataset::Backfill(d.migration, d.locations, *d.engine, *d.store, nullptr);
+    EXPECT_EQ(backfill.status().code(), StatusCode::kConflict);
+  }
+  EXPECT_EQ(Relations().size(), 2u);
+  ExpectV1AsItWas("w.core.profiles_v1__skein_v1");
+}
+
+TEST_F(CompatViewTest, RetireRecordsARetireThatStoppedAfterDroppingTheView) {
+  ASSERT_EQ(Skein("run").exit_code, 0);
+  // What a retire killed between its commit and recording it leaves: the view gone, still published.
+  ByHand("DROP VIEW w.core.profiles_v1");
+  ASSERT_EQ(State(), "published");
+  auto retired = Retire();
+  ASSERT_TRUE(retired.ok()) << retired.status().message();
+  EXPECT_FALSE(retired->dropped_view);
+  EXPECT_FALSE(retired->already_retired);
+  EXPECT_EQ(retired->kept_table, "core.profiles_v1__skein_v1");
+  EXPECT_TRUE(Contains(retired->message, "already dropped")) << retired->message;
+  EXPECT_EQ(State(), "retired");
+  ExpectV1AsItWas("w.core.profiles_v1__skein_v1");
+}
+
+TEST_F(CompatViewTest, RetireDropsNoTableThatHasV1sName) {
+  ASSERT_EQ(Skein("run").exit_code, 0);
+  // Someone gave v1's name back to its table by hand.
+  ByHand("DROP VIEW w.core.profiles_v1");
+  ByHand("ALTER TABLE w.core.profiles_v1__skein_v1 RENAME TO profiles_v1");
+  auto retired = Retire();
+  EXPECT_EQ(retired.status().code(), StatusCode::kConflict);
+  EXPECT_TRUE(Contains(retired.status().message(), "retiring profiles")) << retired.status().message();
+  EXPECT_TRUE(Contains(retired.status().message(), "is a table")) << retired.status().message();
+  EXPECT_EQ(Relations(), (std::vector<std::string>{"profiles_v1 BASE TABLE", "profiles_v2 BASE TABLE"}));
+  ExpectV1AsItWas();
+  EXPECT_EQ(State(), "published");
+}
+
+TEST_F(CompatViewTest, RetireBeforePublishingIsRefused) {
+  auto nothing = Retire();
+  EXPECT_EQ(nothing.status().code(), StatusCode::kConflict);
+  EXPECT_TRUE(Contains(nothing.status().message(), "retiring profiles: only a published migration"))
+      << nothing.status().message();
+  {
+    Direct d = Open();
+    ASSERT_TRUE(dataset::Backfill(d.migration, d.locations, *d.engine, *d.store, nullptr).ok());
+    ASSERT_TRUE(dataset::Verify(d.migration, d.locations, *d.engine, *d.store, 5)->passed());
+  }
+  auto verified = Retire();
+  EXPECT_EQ(verified.status().code(), StatusCode::kConflict);
+  EXPECT_TRUE(Contains(verified.status().message(), "retiring profiles")) << verified.status().message();
+  EXPECT_TRUE(Contains(verified.status().message(), "verified")) << verified.status().message();
+  EXPECT_EQ(State(), "verified");
+  EXPECT_EQ(Relations(),
+            (std::vector<std::string>{"profiles_v1 BASE TABLE", "profiles_v2__skein_staging BASE TABLE"}));
+  ExpectV1AsItWas();
+}
+
+TEST_F(CompatViewTest, RetireWithoutTheViewDropsNothing) {
+  Write("plain.yaml", Manifest(false));
+  ASSERT_EQ(Skein("run", "plain.yaml").exit_code, 0);
+  auto retired = Retire(false);
+  ASSERT_TRUE(retired.ok()) << retired.status().message();
+  EXPECT_FALSE(retired->dropped_view);
+  EXPECT_FALSE(retired->already_retired);
+  EXPECT_EQ(retired->kept_table, "");
+  EXPECT_TRUE(Contains(retired->message, "Nothing to drop")) << retired->message;
+  EXPECT_EQ(State(), "retired");
+  EXPECT_EQ(Relations(), (std::vector<std::string>{"profiles_v1 BASE TABLE", "profiles_v2 BASE TABLE"}));
+  ExpectV1AsItWas();
+  EXPECT_EQ(Rollback(false).code(), StatusCode::kConflict);
+  EXPECT_EQ(Relations().size(), 2u);
+}
+
 TEST(CheckCompatView, NeedsTablesOfOneDatabaseAndEveryReverse) {
   testing::TempDir dir;
   auto parse = [](const std::string& text) {
@@ -356,6 +503,20 @@ TEST_F(ParquetRollbackTest, AFolderHoldingSomethingElseStays) {
   ASSERT_TRUE(dataset::Rollback(migration_, locations_, *engine_, *store_).ok());
   EXPECT_TRUE(fs::exists(v2_ / "README"));
   EXPECT_FALSE(fs::exists(v2_ / "dt=2024-01-01"));
+}
+
+TEST_F(ParquetRollbackTest, ARetiredRunKeepsItsFilesAndRefusesTheRollback) {
+  Stage(true);
+  auto retired = dataset::Retire(migration_, locations_, *engine_, *store_, "tester", 1700000000000);
+  ASSERT_TRUE(retired.ok()) << retired.status().message();
+  EXPECT_FALSE(retired->dropped_view);
+  EXPECT_EQ(retired->kept_table, "");
+  EXPECT_TRUE(Contains(retired->message, "as files")) << retired->message;
+  EXPECT_EQ(dataset::RunState(migration_, *store_).value(), "retired");
+  Status rollback = dataset::Rollback(migration_, locations_, *engine_, *store_);
+  EXPECT_EQ(rollback.code(), StatusCode::kConflict);
+  EXPECT_TRUE(Contains(rollback.message(), "profiles")) << rollback.message();
+  EXPECT_TRUE(fs::exists(v2_ / "dt=2024-01-01" / "data.parquet"));
 }
 
 TEST_F(ParquetRollbackTest, AFolderThatWasThereBeforeStays) {
