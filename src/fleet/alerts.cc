@@ -10,7 +10,8 @@ namespace skein {
 
 bool IsAlertKind(std::string_view kind) {
   return kind == "breaker" || kind == "paused" || kind == "dead" || kind == "approval-needed" ||
-         kind == "completed" || kind == "failed" || kind == "rolled-back";
+         kind == "completed" || kind == "failed" || kind == "rolled-back" || kind == "declined" ||
+         kind == "checks-failing";
 }
 
 std::string AlertWebhook(const std::string& policy_json) {
@@ -37,7 +38,9 @@ std::string AlertBody(const queue::Event& event) {
   return body.dump();
 }
 
-Status SendAlert(const std::string& url, const queue::Event& event) {
+namespace {
+
+Status Post(const std::string& url, const std::string& body) {
   size_t scheme = url.find("://");
   if (scheme == std::string::npos) return Status::InvalidInput("alert webhook is not a URL");
   size_t path_at = url.find('/', scheme + 3);
@@ -46,7 +49,7 @@ Status SendAlert(const std::string& url, const queue::Event& event) {
   httplib::Client client(origin);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
-  httplib::Result response = client.Post(path, AlertBody(event), "application/json");
+  httplib::Result response = client.Post(path, body, "application/json");
   if (!response) {
     return Status::Unavailable("alert webhook at " + origin +
                                " did not answer: " + httplib::to_string(response.error()));
@@ -56,6 +59,26 @@ Status SendAlert(const std::string& url, const queue::Event& event) {
                            std::to_string(response->status));
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status SendAlert(const std::string& url, const queue::Event& event) { return Post(url, AlertBody(event)); }
+
+std::string NoticeBody(const queue::Notice& notice) {
+  std::string icon = notice.kind == "retired" ? ":white_check_mark:" : ":warning:";
+  nlohmann::json detail = nlohmann::json::parse(notice.detail, nullptr, false);
+  nlohmann::json body = {
+      {"text", icon + " skein dataset *" + notice.subject + "* — " + notice.kind + ": " + notice.message},
+      {"subject", notice.subject},
+      {"kind", notice.kind},
+      {"message", notice.message},
+      {"detail", detail.is_discarded() ? nlohmann::json::object() : detail}};
+  return body.dump();
+}
+
+Status SendNotice(const std::string& url, const queue::Notice& notice) {
+  return Post(url, NoticeBody(notice));
 }
 
 }  // namespace skein

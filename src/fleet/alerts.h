@@ -14,7 +14,8 @@
 
 namespace skein {
 
-// Events worth a message: breaker, paused, dead, approval-needed, completed, failed, rolled-back.
+// Events worth a message: breaker, paused, dead, approval-needed, completed, failed, rolled-back,
+// declined (a person closed a change request), checks-failing (after a merge).
 bool IsAlertKind(std::string_view kind);
 // The webhook URL of a campaign's rollout policy (JSON), "" when none is set.
 std::string AlertWebhook(const std::string& policy_json);
@@ -22,5 +23,10 @@ std::string AlertWebhook(const std::string& policy_json);
 std::string AlertBody(const queue::Event& event);
 // POSTs the event; IoError / Unavailable naming the host (never the URL's path: it is a secret).
 Status SendAlert(const std::string& url, const queue::Event& event);
+// The message body for a watcher's notice (schema drift, decommission): {"text", "subject",
+// "kind", "message", "detail"}.
+std::string NoticeBody(const queue::Notice& notice);
+// POSTs a notice, as SendAlert.
+Status SendNotice(const std::string& url, const queue::Notice& notice);
 
 }  // namespace skein

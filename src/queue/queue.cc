@@ -348,8 +348,6 @@ Status Queue::SetState(std::string_view id, CampaignState state, std::string_vie
       .status();
 }
 
-namespace {
-
 // The campaign row, locked for this transaction (PostgreSQL: FOR UPDATE; SQLite holds the
 // writer lock already). NotFound when absent.
 Result<Campaign> LockCampaign(SqlSession& s, std::string_view id) {
@@ -374,8 +372,6 @@ Status Record(SqlSession& s, std::vector<Event>* events, std::string_view campai
 CampaignState MigratingStateFor(int stage) {
   return stage <= kPublishStage ? CampaignState::kMigratingData : CampaignState::kMigratingConsumers;
 }
-
-}  // namespace
 
 Result<std::vector<std::string>> Queue::AddJobs(std::string_view campaign, const std::vector<NewJob>& jobs,
                                                 int64_t now) {

@@ -13,6 +13,8 @@
 //                             +---- (approve)    +-> pending (an error, retried after a backoff)
 //                                                +-> dead    (an error on the last attempt)
 //   pending, waiting, awaiting-approval -> cancelled (cancel); any -> rolled-back (rollback)
+//   done -> failed  (its change request was closed by a person: declined; RecordChangeRequest)
+//   done -> pending (its change request conflicts with the base: made again; RecordChangeRequest)
 //
 // `failed` is a job that ran and ended with a verdict (e.g. no verified change, evidence kept):
 // retrying the same input would not change it. `dead` is a job whose attempts all ended in an
@@ -285,6 +287,53 @@ struct Advanced {
   std::vector<Event> events;  // the events it recorded
 };
 
+// A change request a campaign's consumer job opened, as the watcher last saw it on its forge
+// (watch/watch.h reconciles them).
+struct ChangeRequestRecord {
+  std::string campaign;
+  std::string consumer;  // the job's target (a consumer's ref key)
+  int64_t job = 0;
+  std::string forge;  // git, github, gitlab
+  std::string url;
+  std::string branch;
+  std::string state;             // open, merged, declined (closed by a person without merging)
+  std::string checks;            // pending, success, failure, "" unknown
+  std::string closed_by;         // who declined or merged it, when the forge says
+  int64_t closed_ms = 0;         // when it was declined or merged
+  int64_t rebase_ms = 0;         // when its job was last sent back to rebase a conflicting branch
+  int64_t checks_failed_ms = 0;  // when checks failing after the merge were reported
+  int64_t synced_ms = 0;
+};
+
+// What the forge said about one request at one sync (vcs::ChangeRequest, in the queue's words).
+struct ChangeRequestSeen {
+  std::string campaign;
+  std::string consumer;
+  int64_t job = 0;
+  std::string forge;
+  std::string url;
+  std::string branch;
+  std::string state;  // open, merged, closed
+  std::string checks;
+  std::string closed_by;
+  int64_t closed_ms = 0;
+  bool conflicting = false;
+};
+
+// A notice the watcher recorded: a schema drift, a decommission waiting or done. Recorded once per
+// key; alerted (when `alert`) once across every watcher sharing the store.
+struct Notice {
+  int64_t id = 0;
+  std::string key;      // what makes it one notice: kind, subject and what it is about
+  std::string kind;     // drift, decommission-waiting, retired
+  std::string subject;  // the dataset id
+  int64_t at_ms = 0;
+  std::string message;
+  std::string detail;  // JSON
+  bool alert = false;  // worth a message to people (false: recorded quietly)
+  int64_t sent_ms = 0;
+};
+
 class Queue {
  public:
   // Opens the queue in the store at `url` (store/store.h's rules; "" is the embedded default).
@@ -398,6 +447,39 @@ class Queue {
   Result<int64_t> Backlog(int64_t now);
   // Pending jobs whose time has come, per campaign.
   Result<std::vector<std::pair<std::string, int64_t>>> QueueDepths(int64_t now);
+
+  // --- background mode (watch/) ---
+  // The change requests of a campaign as last seen, by consumer.
+  Result<std::vector<ChangeRequestRecord>> ListChangeRequests(std::string_view campaign);
+  // Records one sync of a request and, in the same transaction, what follows from it the first
+  // time it is seen (each once, so a restarted watcher repeats nothing):
+  //   merged                 event "merged"
+  //   closed (not merged)    declined: the job done -> failed with "declined: closed by WHO at
+  //                          WHEN", event "declined"; the request is never reopened (the consumer
+  //                          job asks the forge first) and its record stays declined
+  //   open, conflicting      the job, if done and not sent back since it last ended, -> pending
+  //                          (attempts reset) to be made again on the new base and re-verified,
+  //                          event "rebasing"
+  //   merged, checks failing event "checks-failing"
+  // Returns the event kind recorded, "" when nothing new happened. A request of a job that is not
+  // done (or of a campaign rolled back) is only recorded.
+  Result<std::string> RecordChangeRequest(const ChangeRequestSeen& seen, int64_t now);
+
+  // The schema last read from a dataset's location (columns as JSON), or nullopt.
+  Result<std::optional<std::pair<std::string, std::string>>> FindDatasetSchema(std::string_view dataset);
+  // Replaces the dataset's schema and, when `notice` is given, records it (unless its key is
+  // recorded already) — in one transaction. Returns whether the notice is new.
+  Result<bool> PutDatasetSchema(std::string_view dataset, std::string_view location, std::string_view columns,
+                                const std::optional<Notice>& notice, int64_t now);
+  // Records the notice unless its key is recorded already; true when new.
+  Result<bool> AddNotice(const Notice& notice);
+  // Notices, newest first: of one subject, or all ("").
+  Result<std::vector<Notice>> ListNotices(std::string_view subject, int limit);
+  // Alerted notices not sent yet, oldest first.
+  Result<std::vector<Notice>> UnsentNotices(int limit);
+  // ClaimAlert and UnclaimAlert for notices.
+  Result<bool> ClaimNotice(int64_t id, int64_t now);
+  Status UnclaimNotice(int64_t id);
 
   // --- workers ---
   Status RegisterWorker(const WorkerInfo& worker, int64_t now);

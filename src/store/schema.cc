@@ -326,6 +326,84 @@ DROP INDEX jobs_by_campaign_id;
 CREATE INDEX jobs_by_campaign_columns ON jobs(campaign, id, state, kind, wave, tier, target, owner, repo);
 )sql",
     },
+    {
+        9,
+        "background mode: the change requests campaigns opened as last seen on their forge, each "
+        "dataset's schema as last read from its location, and the notices (schema drift, "
+        "decommission) the watcher recorded and alerted once",
+        R"sql(
+CREATE TABLE change_requests (
+  campaign         TEXT NOT NULL,
+  consumer         TEXT NOT NULL,
+  job              BIGINT NOT NULL,
+  forge            TEXT NOT NULL,
+  url              TEXT NOT NULL,
+  branch           TEXT NOT NULL,
+  state            TEXT NOT NULL,
+  checks           TEXT NOT NULL,
+  closed_by        TEXT NOT NULL,
+  closed_ms        BIGINT NOT NULL,
+  rebase_ms        BIGINT NOT NULL,
+  checks_failed_ms BIGINT NOT NULL,
+  synced_ms        BIGINT NOT NULL,
+  PRIMARY KEY (campaign, consumer)
+);
+CREATE TABLE dataset_schemas (
+  dataset  TEXT PRIMARY KEY,
+  location TEXT NOT NULL,
+  columns  TEXT NOT NULL,
+  seen_ms  BIGINT NOT NULL
+);
+CREATE TABLE notices (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  key     TEXT NOT NULL UNIQUE,
+  kind    TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  at_ms   BIGINT NOT NULL,
+  message TEXT NOT NULL,
+  detail  TEXT NOT NULL,
+  alert   INTEGER NOT NULL,
+  sent_ms BIGINT NOT NULL
+);
+CREATE INDEX notices_by_subject ON notices(subject, id);
+)sql",
+        R"sql(
+CREATE TABLE change_requests (
+  campaign         TEXT COLLATE "C" NOT NULL,
+  consumer         TEXT COLLATE "C" NOT NULL,
+  job              BIGINT NOT NULL,
+  forge            TEXT NOT NULL,
+  url              TEXT NOT NULL,
+  branch           TEXT NOT NULL,
+  state            TEXT NOT NULL,
+  checks           TEXT NOT NULL,
+  closed_by        TEXT NOT NULL,
+  closed_ms        BIGINT NOT NULL,
+  rebase_ms        BIGINT NOT NULL,
+  checks_failed_ms BIGINT NOT NULL,
+  synced_ms        BIGINT NOT NULL,
+  PRIMARY KEY (campaign, consumer)
+);
+CREATE TABLE dataset_schemas (
+  dataset  TEXT COLLATE "C" PRIMARY KEY,
+  location TEXT NOT NULL,
+  columns  TEXT NOT NULL,
+  seen_ms  BIGINT NOT NULL
+);
+CREATE TABLE notices (
+  id      BIGSERIAL PRIMARY KEY,
+  key     TEXT COLLATE "C" NOT NULL UNIQUE,
+  kind    TEXT NOT NULL,
+  subject TEXT COLLATE "C" NOT NULL,
+  at_ms   BIGINT NOT NULL,
+  message TEXT NOT NULL,
+  detail  TEXT NOT NULL,
+  alert   INTEGER NOT NULL,
+  sent_ms BIGINT NOT NULL
+);
+CREATE INDEX notices_by_subject ON notices(subject, id);
+)sql",
+    },
 };
 
 }  // namespace
