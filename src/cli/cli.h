@@ -76,12 +76,23 @@ struct WatchFlags {
   std::string backstage_url;
   std::string token_env = "SKEIN_BACKSTAGE_TOKEN";
   std::string manifests;
+  std::string manifests_repo;
+  std::string manifests_branch;
   std::string catalog_every = "5m";
   std::string discovery_every = "15m";
+  std::string requests_every = "5m";
+  std::string schemas_every = "15m";
+  std::string decommission_every = "1h";
+  std::vector<std::string> code;
+  std::string alert_webhook_env;
   std::string tick = "10s";
-  bool configured() const { return !catalog.empty() || !backstage_url.empty() || !manifests.empty(); }
+  bool configured() const {
+    return !catalog.empty() || !backstage_url.empty() || !manifests.empty() || !manifests_repo.empty();
+  }
 };
 void AddWatchFlags(CLI::App* cmd, WatchFlags& flags);
+// "manifests in DIR, catalog every 5m, discovery every 15m", for the start line.
+std::string DescribeWatch(const WatchFlags& flags);
 // The watcher's options from the flags, or Fail() naming the flag.
 watch::WatchOptions WatchOptionsOrFail(const WatchFlags& flags);
 // Ticks (printing each report on stderr, or a JSON line on stdout) until `stop`, or once; whether

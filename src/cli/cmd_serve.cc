@@ -87,8 +87,7 @@ void RunServe(const ServeOptions& options, const GlobalOptions& global) {
     watch_store = OpenStoreOrFail(global);
     watch_queue = OpenQueueOrFail(global);
     watcher = std::make_unique<watch::Watcher>(watch_options, *watch_store, *watch_queue, clock);
-    std::cerr << "skein: watching (manifests "
-              << (options.watch.manifests.empty() ? "-" : options.watch.manifests)
+    std::cerr << "skein: watching (" << DescribeWatch(options.watch)
               << "); `skein worker` or `skein watch` runs the jobs\n";
     watching = std::thread([&] { (void)WatchUntil(*watcher, watch_tick, g_serve_stop, false, false); });
   }

@@ -32,9 +32,25 @@ void PrintReport(const watch::TickReport& report, bool as_json) {
     json joined = json::array();
     for (const auto& j : report.joined)
       joined.push_back({{"campaign", j.campaign}, {"consumer", j.consumer}});
+    json requests = json::array();
+    for (const auto& r : report.requests)
+      requests.push_back(
+          {{"campaign", r.campaign}, {"consumer", r.consumer}, {"kind", r.kind}, {"url", r.url}});
+    json notices = json::array();
+    for (const auto& n : report.notices) {
+      notices.push_back({{"kind", n.kind},
+                         {"subject", n.subject},
+                         {"alert", n.alert},
+                         {"message", n.message},
+                         {"detail", json::parse(n.detail, nullptr, false)}});
+    }
     json line = {{"planned", report.planned},
                  {"started", report.started},
                  {"joined", joined},
+                 {"requests", requests},
+                 {"notices", notices},
+                 {"retired", report.retired},
+                 {"alerts_sent", report.alerts_sent},
                  {"problems", report.problems}};
     if (report.catalog) {
       line["catalog"] = {{"added", report.catalog->added},
@@ -55,17 +71,18 @@ void PrintReport(const watch::TickReport& report, bool as_json) {
     std::cerr << "skein watch: campaign " << j.campaign << ": new consumer " << j.consumer
               << " joined (it reads the old dataset and was not in the campaign)\n";
   }
-  for (const auto& p : report.problems) std::cerr << p << "\n";
-}
-
-std::string Describe(const WatchFlags& f) {
-  std::string out = f.manifests.empty() ? "no manifests folder" : "manifests in " + f.manifests;
-  if (f.catalog.empty() && f.backstage_url.empty()) {
-    out += ", the store's catalog";
-  } else {
-    out += ", catalog every " + f.catalog_every;
+  for (const auto& r : report.requests) {
+    std::cerr << "skein watch: campaign " << r.campaign << ": " << r.consumer << ": " << r.url << " "
+              << (r.kind == "declined"         ? "was closed by a person: declined, not reopened"
+                  : r.kind == "rebasing"       ? "conflicts with its base: made again on it"
+                  : r.kind == "checks-failing" ? "has failing checks after its merge"
+                                               : r.kind)
+              << "\n";
   }
-  return out + ", discovery every " + f.discovery_every;
+  for (const auto& n : report.notices) {
+    std::cerr << "skein watch: " << n.kind << (n.alert ? " (alert)" : "") << ": " << n.message << "\n";
+  }
+  for (const auto& p : report.problems) std::cerr << p << "\n";
 }
 
 void RunWatch(const WatchCliOptions& options, const GlobalOptions& global) {
@@ -102,7 +119,7 @@ void RunWatch(const WatchCliOptions& options, const GlobalOptions& global) {
   }
   if (!options.json) {
     std::cerr << "skein watch: " << (options.once ? "one pass" : "watching") << ", "
-              << Describe(options.source);
+              << DescribeWatch(options.source);
     if (!options.once)
       std::cerr << ", " << (worker ? std::to_string(options.workers) : "no") << " worker thread(s)";
     std::cerr << "\n";
@@ -117,6 +134,19 @@ void RunWatch(const WatchCliOptions& options, const GlobalOptions& global) {
 
 }  // namespace
 
+std::string DescribeWatch(const WatchFlags& f) {
+  std::string out = !f.manifests_repo.empty() ? "manifests merged in " + f.manifests_repo +
+                                                    (f.manifests.empty() ? "" : " (" + f.manifests + ")")
+                    : f.manifests.empty() ? "no manifests folder"
+                                          : "manifests in " + f.manifests;
+  if (f.catalog.empty() && f.backstage_url.empty()) {
+    out += ", the store's catalog";
+  } else {
+    out += ", catalog every " + f.catalog_every;
+  }
+  return out + ", discovery every " + f.discovery_every;
+}
+
 watch::WatchOptions WatchOptionsOrFail(const WatchFlags& flags) {
   if (!flags.catalog.empty() && !flags.backstage_url.empty())
     Fail(Status::InvalidInput("--catalog PATH and --backstage URL: one or the other, not both"));
@@ -124,7 +154,17 @@ watch::WatchOptions WatchOptionsOrFail(const WatchFlags& flags) {
   for (const std::string& p : flags.catalog) w.catalog_paths.emplace_back(p);
   w.backstage_url = flags.backstage_url;
   if (const char* token = std::getenv(flags.token_env.c_str())) w.backstage_token = token;
-  if (!flags.manifests.empty()) {
+  if (!flags.manifests_repo.empty()) {
+    if (flags.manifests_repo.starts_with("-"))
+      Fail(Status::InvalidInput("--manifests-repo " + flags.manifests_repo + ": not a repository"));
+    if (fs::path(flags.manifests).is_absolute() || flags.manifests.find("..") != std::string::npos)
+      Fail(Status::InvalidInput(
+          "--manifests " + flags.manifests +
+          ": with --manifests-repo, a folder inside the repository (relative, no '..')"));
+    w.manifests_repo = flags.manifests_repo;
+    w.manifests_branch = flags.manifests_branch;
+    w.manifests = flags.manifests;
+  } else if (!flags.manifests.empty()) {
     std::error_code ec;
     if (!fs::is_directory(flags.manifests, ec))
       Fail(Status::InvalidInput("--manifests " + flags.manifests + ": not a folder"));
@@ -133,6 +173,21 @@ watch::WatchOptions WatchOptionsOrFail(const WatchFlags& flags) {
   w.workdir = fs::current_path();
   w.catalog_every = DurationOrFail(flags.catalog_every, "--catalog-every");
   w.discovery_every = DurationOrFail(flags.discovery_every, "--discovery-every");
+  w.requests_every = DurationOrFail(flags.requests_every, "--requests-every");
+  w.schemas_every = DurationOrFail(flags.schemas_every, "--schemas-every");
+  w.decommission_every = DurationOrFail(flags.decommission_every, "--decommission-every");
+  for (const std::string& p : flags.code) {
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) Fail(Status::InvalidInput("--code " + p + ": not a folder"));
+    w.code_roots.emplace_back(p);
+  }
+  if (!flags.alert_webhook_env.empty()) {
+    const char* url = std::getenv(flags.alert_webhook_env.c_str());
+    if (url == nullptr || *url == '\0')
+      Fail(Status::InvalidInput("--alert-webhook-env " + flags.alert_webhook_env +
+                                ": the variable is not set"));
+    w.alert_webhook = url;
+  }
   return w;
 }
 
@@ -141,12 +196,34 @@ void AddWatchFlags(CLI::App* cmd, WatchFlags& flags) {
   cmd->add_option("--backstage", flags.backstage_url, "Or a Backstage backend to re-import from");
   cmd->add_option("--token-env", flags.token_env, "Environment variable holding the Backstage token")
       ->capture_default_str();
-  cmd->add_option("--manifests", flags.manifests, "A folder of migration manifests (*.yaml, *.yml)");
+  cmd->add_option(
+      "--manifests", flags.manifests,
+      "A folder of migration manifests (*.yaml, *.yml); with --manifests-repo, the folder inside it");
+  cmd->add_option("--manifests-repo", flags.manifests_repo,
+                  "Or a git repository of manifests (URL or path): what is merged on its branch is read, "
+                  "fetched every --catalog-every");
+  cmd->add_option("--manifests-branch", flags.manifests_branch,
+                  "The branch of --manifests-repo (default: its default branch)");
   cmd->add_option("--catalog-every", flags.catalog_every, "How often to re-import the catalog")
       ->capture_default_str();
   cmd->add_option("--discovery-every", flags.discovery_every,
                   "How often each running campaign looks for new consumers")
       ->capture_default_str();
+  cmd->add_option("--requests-every", flags.requests_every,
+                  "How often to read campaigns' change requests from their forges (merged, declined, "
+                  "conflicting, checks)")
+      ->capture_default_str();
+  cmd->add_option("--schemas-every", flags.schemas_every,
+                  "How often to read each dataset's schema from its location (drift)")
+      ->capture_default_str();
+  cmd->add_option("--decommission-every", flags.decommission_every,
+                  "How often to look for datasets whose decommission date has come")
+      ->capture_default_str();
+  cmd->add_option("--code", flags.code,
+                  "More folders of repositories for code search at decommission (repeatable); every "
+                  "catalog component's skein.dev/repo is searched anyway");
+  cmd->add_option("--alert-webhook-env", flags.alert_webhook_env,
+                  "Environment variable holding the webhook URL for drift and decommission notices");
   cmd->add_option("--tick", flags.tick, "How often to look at the manifests")->capture_default_str();
 }
 

@@ -4,7 +4,8 @@
 // Each Tick() does what is due at the clock's time:
 //   catalog     re-imports the catalog from its files or Backstage backend (every catalog_every);
 //               a source that fails to read or validate imports nothing and is reported
-//   manifests   reads every migration manifest in the folder (each tick): a manifest whose
+//   manifests   reads every migration manifest in the folder, or merged in the git repository
+//               (fetched every catalog_every), each tick: a manifest whose
 //               from-dataset the catalog marks deprecated (skein.dev/lifecycle: deprecated, or
 //               skein.dev/deprecated-by naming the manifest's spec.to) gets its campaign planned,
 //               and started when the manifest says `start: auto`; a planned one that says so is
@@ -12,13 +13,41 @@
 //               catalog, is reported at its file:line:col and skipped; the others go on.
 //   discovery   for each campaign not ended (every discovery_every per campaign): the consumers
 //               the catalog now gives its from-dataset that the campaign lacks join it
-//               (queue::Queue::AddJobs), each reported as new.
+//               (queue::Queue::AddJobs), each reported as new. Code search (every catalog
+//               component's repository, plus `code_roots`) finds what reads the from-dataset
+//               without the catalog saying so: each such repository is an alerted notice
+//               ("undeclared-consumer", once per campaign and repository), since a campaign can
+//               migrate only what the catalog names (its repository, owner and forge).
+//   requests    (every requests_every) each change request a campaign's done consumer job opened
+//               is read from its forge (vcs::Forge::Sync) and recorded (Queue::RecordChangeRequest):
+//               merged; closed by a person -> declined, with who and when, the job failed and the
+//               request never reopened; conflicting with its base -> the job made again on the new
+//               base and verified again; checks failing after the merge -> reported. Campaigns
+//               being rolled back, rolled back or cancelled are left alone.
+//   schemas     (every schemas_every) each dataset's location is read (its schema, through DuckDB
+//               or libpq) and compared with the last reading kept in the store. A change is a
+//               drift: the catalog's direct consumers whose code uses a removed or retyped column
+//               (watch/usage.h: column-level, through the rewriter's scope resolution) are named
+//               in an alerted notice to their owners; a drift that breaks nobody is a quiet notice.
+//               The first reading of a dataset is its baseline.
+//   decommission (every decommission_every) a dataset whose skein.dev/decommission-date has come:
+//               when no consumer remains — none in the catalog, and code search finds its id in no
+//               repository (every catalog component's skein.dev/repo, plus `code_roots`) — its
+//               campaign's compatibility view is dropped (dataset::Retire; v1's own table is kept)
+//               and it is marked retired; otherwise the owners of what remains are alerted and
+//               nothing is dropped.
+//   alerts      notices marked for alerting are POSTed to `alert_webhook`, once across every
+//               watcher sharing the store (claimed before sending, given back when it fails).
 //
 // Contracts: every step is idempotent — a restarted watcher, or two sharing a store, plan each
-// campaign once, start it once and add each consumer once (the queue's unique keys and state
-// checks decide, in transactions). The catalog and the manifests are only read.
+// campaign once, start it once, add each consumer once, record each request's outcome once and
+// each notice once (the queue's unique keys and state checks decide, in transactions). The
+// catalog and the manifests are only read; a dataset's data is only read, except the compatibility
+// view a decommission drops.
 //
-// Calls: catalog, manifest, fleet (DraftCampaign, CampaignJobs), queue, store, base.
+// Calls: catalog, manifest, fleet (DraftCampaign, CampaignJobs, ForgePool, alerts), dataset
+// (Retire), data (Warehouse), discover (code search), rewrite (via watch/usage.h), queue, store,
+// vcs, base.
 // Called by: cli (skein watch). Thread-safety: a Watcher is used by one thread.
 #pragma once
 
@@ -33,6 +62,10 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "catalog/lineage.h"
+#include "data/warehouse.h"
+#include "discover/scanner.h"
+#include "fleet/campaign.h"
+#include "manifest/migration.h"
 #include "queue/queue.h"
 #include "store/store.h"
 
@@ -45,9 +78,22 @@ struct WatchOptions {
   std::string backstage_url;
   std::string backstage_token;
   std::filesystem::path manifests;  // a folder of manifests (*.yaml, *.yml); empty: none
-  std::filesystem::path workdir;    // where campaigns run: consumers' relative repos resolve here
+  // Or a git repository of manifests (a URL or a path git can clone): what is merged on
+  // `manifests_branch` (default: the repository's default branch) is read, from the folder
+  // `manifests` inside it (empty: its root). Fetched on the catalog's schedule into
+  // workdir/.skein/manifests/; a fetch that fails is reported and the last fetched stand.
+  std::string manifests_repo;
+  std::string manifests_branch;
+  std::filesystem::path workdir;  // where campaigns run: consumers' relative repos resolve here
   std::chrono::milliseconds catalog_every = std::chrono::minutes(5);
   std::chrono::milliseconds discovery_every = std::chrono::minutes(15);
+  std::chrono::milliseconds requests_every = std::chrono::minutes(5);
+  std::chrono::milliseconds schemas_every = std::chrono::minutes(15);
+  std::chrono::milliseconds decommission_every = std::chrono::hours(1);
+  // More folders of repositories for code search at decommission (discover's rules: a folder
+  // holding .git is one repository, else each subfolder is one).
+  std::vector<std::filesystem::path> code_roots;
+  std::string alert_webhook;  // where alerted notices go; "" = recorded only
 };
 
 struct Joined {
@@ -55,11 +101,23 @@ struct Joined {
   std::string consumer;  // ref key
 };
 
+// What a change request's sync recorded (Queue::RecordChangeRequest's event kind).
+struct RequestOutcome {
+  std::string campaign;
+  std::string consumer;
+  std::string kind;  // merged, declined, rebasing, checks-failing
+  std::string url;
+};
+
 struct TickReport {
   std::optional<ImportSummary> catalog;  // when it was re-imported this tick
   std::vector<std::string> planned;      // campaign ids
   std::vector<std::string> started;
   std::vector<Joined> joined;
+  std::vector<RequestOutcome> requests;
+  std::vector<queue::Notice> notices;  // recorded this tick (drift, decommission-waiting, retired)
+  std::vector<std::string> retired;    // dataset ids
+  int alerts_sent = 0;
   // Problems found this tick, each naming its place (file:line:col, dataset, campaign); a problem
   // repeated from the previous tick is left out.
   std::vector<std::string> problems;
@@ -74,6 +132,20 @@ class Watcher {
   Status ImportCatalog(TickReport& report);
   Status ReconcileManifests(const CatalogGraph& graph, TickReport& report);
   Status DiscoverConsumers(const CatalogGraph& graph, TickReport& report);
+  Status ReconcileRequests(const CatalogGraph& graph, TickReport& report);
+  Status CheckSchemas(const CatalogGraph& graph, TickReport& report);
+  Status Decommission(const CatalogGraph& graph, TickReport& report);
+  Status SendNotices(TickReport& report);
+  Status FetchManifests(TickReport& report);
+  std::filesystem::path ManifestsCheckout() const;
+  // Code search's repositories: the folders of `code_roots`, and every catalog component's
+  // repository (`component_of`: canonical path -> the component).
+  Result<std::vector<Repository>> CodeRepositories(const CatalogGraph& graph,
+                                                   std::map<std::string, const Entity*>& component_of);
+  Status ReportUndeclaredReaders(const CatalogGraph& graph, const queue::Campaign& campaign,
+                                 const Migration& m, TickReport& report);
+  // Whether a step that runs every `every` is due; marks it run when it is.
+  bool Due(std::optional<Clock::time_point>& last, std::chrono::milliseconds every);
   void Problem(const std::string& where, const std::string& message, TickReport& report);
   int64_t NowMs();
 
@@ -85,8 +157,11 @@ class Watcher {
   std::unique_ptr<CatalogGraph> graph_;          // the store's catalog, as last read
   Clock::time_point graph_at_;
   std::map<std::string, Clock::time_point> discovered_at_;  // by campaign
-  std::map<std::string, std::string> problems_;             // by place: the last one reported
-  std::map<std::string, std::string> seen_problems_;        // this tick's
+  std::optional<Clock::time_point> requests_at_, schemas_at_, decommission_at_, manifests_at_;
+  std::unique_ptr<ForgePool> forges_;
+  std::unique_ptr<Warehouse> warehouse_;
+  std::map<std::string, std::string> problems_;       // by place: the last one reported
+  std::map<std::string, std::string> seen_problems_;  // this tick's
 };
 
 }  // namespace skein::watch
