@@ -650,7 +650,38 @@ Status Watcher::Decommission(const CatalogGraph& graph, TickReport& report) {
   return Status::Ok();
 }
 
+Status Watcher::SendCampaignAlerts(TickReport& report) {
+  ASSIGN_OR_RETURN(std::vector<queue::Event> events, queue_.EventsAfter(alert_cursor_, 200));
+  std::map<std::string, std::string> webhooks;  // by campaign
+  for (const queue::Event& e : events) {
+    if (IsAlertKind(e.kind)) {
+      if (!webhooks.count(e.campaign)) {
+        ASSIGN_OR_RETURN(std::optional<queue::Campaign> c, queue_.FindCampaign(e.campaign));
+        webhooks[e.campaign] = c ? AlertWebhook(c->policy_json) : "";
+      }
+      const std::string& url = webhooks[e.campaign];
+      bool mine = false;
+      if (!url.empty()) {
+        ASSIGN_OR_RETURN(mine, queue_.ClaimAlert(e.id, NowMs()));  // once across every sender
+      }
+      if (mine) {
+        Status sent = SendAlert(url, e);
+        if (!sent.ok()) {
+          RETURN_IF_ERROR(queue_.UnclaimAlert(e.id));
+          Problem("alerts " + e.campaign, "campaign " + e.campaign + ": alert not sent: " + sent.message(),
+                  report);
+          return Status::Ok();  // this event again on the next tick
+        }
+        ++report.alerts_sent;
+      }
+    }
+    alert_cursor_ = e.id;
+  }
+  return Status::Ok();
+}
+
 Status Watcher::SendNotices(TickReport& report) {
+  RETURN_IF_ERROR(SendCampaignAlerts(report));
   if (options_.alert_webhook.empty()) return Status::Ok();
   ASSIGN_OR_RETURN(std::vector<queue::Notice> unsent, queue_.UnsentNotices(50));
   for (const queue::Notice& n : unsent) {

@@ -36,8 +36,10 @@
 //               campaign's compatibility view is dropped (dataset::Retire; v1's own table is kept)
 //               and it is marked retired; otherwise the owners of what remains are alerted and
 //               nothing is dropped.
-//   alerts      notices marked for alerting are POSTed to `alert_webhook`, once across every
-//               watcher sharing the store (claimed before sending, given back when it fails).
+//   alerts      campaigns' alert events (breaker, dead, declined, completed, ...) are POSTed to
+//               each campaign's webhook (rollout.alerts), and notices marked for alerting to
+//               `alert_webhook` — each once across every watcher, `skein run` and `skein serve`
+//               sharing the store (claimed before sending, given back when it fails).
 //
 // Contracts: every step is idempotent — a restarted watcher, or two sharing a store, plan each
 // campaign once, start it once, add each consumer once, record each request's outcome once and
@@ -117,7 +119,7 @@ struct TickReport {
   std::vector<RequestOutcome> requests;
   std::vector<queue::Notice> notices;  // recorded this tick (drift, decommission-waiting, retired)
   std::vector<std::string> retired;    // dataset ids
-  int alerts_sent = 0;
+  int alerts_sent = 0;                 // campaign alerts and notices POSTed this tick
   // Problems found this tick, each naming its place (file:line:col, dataset, campaign); a problem
   // repeated from the previous tick is left out.
   std::vector<std::string> problems;
@@ -136,6 +138,7 @@ class Watcher {
   Status CheckSchemas(const CatalogGraph& graph, TickReport& report);
   Status Decommission(const CatalogGraph& graph, TickReport& report);
   Status SendNotices(TickReport& report);
+  Status SendCampaignAlerts(TickReport& report);
   Status FetchManifests(TickReport& report);
   std::filesystem::path ManifestsCheckout() const;
   // Code search's repositories: the folders of `code_roots`, and every catalog component's
@@ -160,6 +163,7 @@ class Watcher {
   std::optional<Clock::time_point> requests_at_, schemas_at_, decommission_at_, manifests_at_;
   std::unique_ptr<ForgePool> forges_;
   std::unique_ptr<Warehouse> warehouse_;
+  int64_t alert_cursor_ = 0;                          // the last campaign event looked at
   std::map<std::string, std::string> problems_;       // by place: the last one reported
   std::map<std::string, std::string> seen_problems_;  // this tick's
 };

@@ -82,6 +82,37 @@ class BackgroundTest : public ::testing::TestWithParam<std::string> {
   ManualClock clock_;
 };
 
+// A webhook receiver on 127.0.0.1: the bodies it was sent.
+class Webhook {
+ public:
+  Webhook() {
+    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mutex_);
+      bodies_.push_back(req.body);
+      res.status = 200;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~Webhook() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mutex_);
+    return bodies_;
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<std::string> bodies_;
+};
+
 // --- change requests ---
 
 std::string RequestCatalog(const std::string& remote) {
@@ -140,7 +171,8 @@ spec:
   to: shop.orders_v2
   start: auto
   data: {materialize: false}
-  rollout: {canary: 1, growth: 2.0}
+  rollout: {canary: 1, growth: 2.0, alerts: {webhook: ")" +
+                                                hook_.url() + R"("}}
   consumers:
     change: {forge: {api_url: ")" + github_.api_url() +
                                                 R"(", token_env: )" + kTokenEnv + R"(}}
@@ -196,6 +228,7 @@ spec:
   }
 
   testing::ForgeStandin github_;
+  Webhook hook_;
   std::string branch_ = "skein/orders-v2";
   std::string url_;
   int number_ = 0;
@@ -244,6 +277,12 @@ TEST_P(RequestsTest, APullRequestClosedByAPersonStaysClosed) {
   ASSERT_TRUE(pr.has_value());
   EXPECT_EQ(pr->state, "closed");
   EXPECT_EQ(PullRequestsOfAlpha(), 1) << "never a second pull request";
+
+  // The campaign's webhook heard of it once (alerts are claimed in the store).
+  int declined_alerts = 0;
+  for (const std::string& body : hook_.bodies())
+    declined_alerts += json::parse(body)["kind"] == "declined" ? 1 : 0;
+  EXPECT_EQ(declined_alerts, 1);
 }
 
 TEST_P(RequestsTest, AConflictingRequestIsMadeAgainOnItsBaseOnce) {
@@ -374,37 +413,6 @@ INSTANTIATE_TEST_SUITE_P(Backends, ManifestsRepoTest, ::testing::Values("sqlite"
                          [](const auto& info) { return info.param; });
 
 // --- schema drift ---
-
-// A webhook receiver on 127.0.0.1: the bodies it was sent.
-class Webhook {
- public:
-  Webhook() {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mutex_);
-      bodies_.push_back(req.body);
-      res.status = 200;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~Webhook() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
-  std::vector<std::string> bodies() {
-    std::lock_guard lock(mutex_);
-    return bodies_;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> bodies_;
-};
 
 std::string DriftConsumer(const std::string& name, const std::string& owner) {
   return R"(apiVersion: backstage.io/v1alpha1
