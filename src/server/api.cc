@@ -667,9 +667,10 @@ ApiReply Api::GetLineage(const ApiRequest& r) {
   json consumers = (*whole)["consumers"];
   consumers["offset"] = offset;
   consumers["limit"] = limit;
-  json out = {{"dataset", (*whole)["dataset"]},    {"nodes", std::move(page_nodes)},
-              {"edges", std::move(page_edges)},    {"truncated", (*whole)["truncated"]},
-              {"consumers", std::move(consumers)}, {"remaining", (*whole)["remaining"]}};
+  json out = {{"dataset", (*whole)["dataset"]},     {"notices", (*whole)["notices"]},
+              {"nodes", std::move(page_nodes)},     {"edges", std::move(page_edges)},
+              {"truncated", (*whole)["truncated"]}, {"consumers", std::move(consumers)},
+              {"remaining", (*whole)["remaining"]}};
   auto text = std::make_shared<const std::string>(out.dump(-1, ' ', false, json::error_handler_t::replace));
   std::lock_guard lock(cache_mutex_);
   if (lineage_pages_.size() > 200) lineage_pages_.clear();
@@ -752,13 +753,23 @@ Result<json> Api::WholeLineage(queue::Queue& q, const std::string& dataset_id, i
   std::sort(migrated.begin(), migrated.end());
   // The direct consumers still reading the dataset over time, since its first campaign began.
   json remaining = first_campaign_ms == 0 ? json::array() : Burndown(first_campaign_ms, direct, migrated);
+  // What background mode said about it (schema drift, decommission), newest first.
+  ASSIGN_OR_RETURN(std::vector<queue::Notice> said, q.ListNotices(lineage.dataset_id, 20));
+  json notices = json::array();
+  bool retired = false;
+  for (const queue::Notice& n : said) {
+    retired = retired || n.kind == "retired";
+    notices.push_back({{"kind", n.kind}, {"at_ms", n.at_ms}, {"alert", n.alert}, {"message", n.message}});
+  }
   return json{{"dataset",
                {{"id", lineage.dataset_id},
                 {"ref", root},
                 {"owner", dataset->Owner()},
                 {"lifecycle", dataset->Lifecycle()},
                 {"deprecated_by", dataset->DeprecatedBy()},
-                {"decommission_date", dataset->DecommissionDate()}}},
+                {"decommission_date", dataset->DecommissionDate()},
+                {"retired", retired}}},
+              {"notices", std::move(notices)},
               {"nodes", std::move(nodes)},
               {"edges", std::move(edges)},
               {"truncated", lineage.truncated},

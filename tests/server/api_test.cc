@@ -196,6 +196,8 @@ TEST_P(PortalTest, ShowsTheCatalogAndTheLineageColouredByState) {
   EXPECT_EQ(lineage.body["dataset"]["deprecated_by"], "core.orders_v2");
   EXPECT_EQ(lineage.body["dataset"]["decommission_date"], "2027-01-31");
   EXPECT_EQ(lineage.body["dataset"]["lifecycle"], "");
+  EXPECT_EQ(lineage.body["dataset"]["retired"], false);
+  EXPECT_EQ(lineage.body["notices"], json::array()) << "nothing said about it yet";
   // The direct consumers still reading it: 2 from the campaign's start, 1 once alpha's job ended.
   EXPECT_EQ(lineage.body["remaining"],
             (json::array({{{"at_ms", Now()}, {"remaining", 2}}, {{"at_ms", Now() + 20}, {"remaining", 1}}})));
@@ -444,6 +446,38 @@ TEST_P(PortalTest, StoresTokensOnlyAsHashes) {
   std::string stored = db_->QueryText("SELECT hash FROM api_tokens WHERE name = 'ops'");
   EXPECT_EQ(stored, server::Sha256Hex(operator_token_));
   EXPECT_EQ(db_->QueryText("SELECT COUNT(*) FROM api_tokens WHERE hash LIKE 'skn_%'"), "0");
+}
+
+TEST_P(PortalTest, ADatasetsPageCarriesWhatBackgroundModeSaidAboutIt) {
+  queue::Notice drift;
+  drift.key = "drift:core.orders_v1:1";
+  drift.kind = "drift";
+  drift.subject = "core.orders_v1";
+  drift.at_ms = Now();
+  drift.message = "core.orders_v1 changed: dropped <email>. 1 consumer(s) use what changed.";
+  drift.alert = true;
+  ASSERT_TRUE(q_->AddNotice(drift).ok());
+  queue::Notice retired = drift;
+  retired.key = "retired:core.orders_v1";
+  retired.kind = "retired";
+  retired.at_ms = Now() + 10;
+  retired.message = "core.orders_v1 is retired.";
+  ASSERT_TRUE(q_->AddNotice(retired).ok());
+  queue::Notice other = drift;
+  other.key = "drift:core.orders_v2:1";
+  other.subject = "core.orders_v2";
+  ASSERT_TRUE(q_->AddNotice(other).ok());
+
+  Reply lineage = Call("GET", "/api/v1/datasets/core.orders_v1/lineage", viewer_token_, std::nullopt,
+                       "/api/v1/datasets/{id}/lineage");
+  ASSERT_EQ(lineage.status, 200) << lineage.text;
+  EXPECT_EQ(lineage.body["dataset"]["retired"], true);
+  const json& notices = lineage.body["notices"];
+  ASSERT_EQ(notices.size(), 2u) << "only this dataset's, newest first: " << notices.dump();
+  EXPECT_EQ(notices[0]["kind"], "retired");
+  EXPECT_EQ(notices[1]["kind"], "drift");
+  EXPECT_EQ(notices[1]["message"], drift.message) << "kept as written; the page shows it as text";
+  EXPECT_EQ(notices[1]["alert"], true);
 }
 
 TEST_P(PortalTest, ServesTheDashboardFromTheBinaryOnly) {

@@ -1609,6 +1609,16 @@
                 ` · decommission on ${ds.decommission_date}${Number.isFinite(days) ? (days >= 0 ? ` (in ${fmtNum(days)} days)` : ` (${fmtNum(-days)} days ago)`) : ''}`) : null,
               ` · ${fmtNum(counts.remaining || 0)} of ${fmtNum(counts.direct || 0)} direct consumers still read it`));
           }
+          if (ds.retired) {
+            headBox.append(el('p', { class: 'small', testid: 'retired' }, el('strong', null, 'Retired'),
+              ' · decommissioned by skein watch: no consumer reads it any more'));
+          }
+          if ((data.notices || []).length) {
+            headBox.append(el('ul', { class: 'notices small', testid: 'notices' }, ...data.notices.map((n) =>
+              el('li', { class: n.alert ? 'notice alert' : 'notice', testid: `notice-${cssToken(n.kind)}` },
+                el('span', { class: 'muted' }, `${new Date(n.at_ms).toISOString().slice(0, 16).replace('T', ' ')} · `),
+                el('strong', null, label(n.kind)), ` ${n.message}`))));
+          }
           if ((data.remaining || []).length) {
             fill(remainingBox, burndownChart(data.remaining, Date.now()));
             remainingCard.hidden = false;
