@@ -41,8 +41,9 @@ class WatchCli : public ::testing::Test {
 };
 
 TEST_F(WatchCli, OnePassPlansTheDeprecatedDatasetsCampaignAndASecondRepeatsNothing) {
-  auto first =
-      RunSkein({"watch", "--once", "--catalog", "catalog", "--manifests", "migrations", "--json"}, Org());
+  std::vector<std::string> pass = {"watch",      "--once", "--catalog", "catalog", "--manifests",
+                                   "migrations", "--code", "repos",     "--json"};
+  auto first = RunSkein(pass, Org());
   ASSERT_EQ(first.exit_code, 0) << first.err;
   json report = json::parse(first.out, nullptr, false);
   ASSERT_TRUE(report.is_object()) << first.out;
@@ -50,13 +51,35 @@ TEST_F(WatchCli, OnePassPlansTheDeprecatedDatasetsCampaignAndASecondRepeatsNothi
   EXPECT_EQ(report["started"], json::array()) << "the example manifest leaves the start to a person";
   EXPECT_GT(report["catalog"]["added"].get<int>(), 0);
   EXPECT_EQ(Status()["state"], "planned");
+  // Code search finds the ad-hoc reports reading v1 without a catalog entry: its owners are told,
+  // since the campaign cannot migrate what the catalog does not name.
+  ASSERT_EQ(report["notices"].size(), 1u) << report["notices"].dump(2);
+  const json& undeclared = report["notices"][0];
+  EXPECT_EQ(undeclared["kind"], "undeclared-consumer");
+  EXPECT_EQ(undeclared["subject"], "core.user_profile_v1");
+  EXPECT_TRUE(Contains(undeclared["message"], "adhoc-reports")) << undeclared["message"];
+  EXPECT_TRUE(Contains(undeclared["detail"]["at"], "reports/weekly_premium.sql:3:")) << undeclared.dump();
+  EXPECT_EQ(report["problems"], json::array());
 
-  auto second =
-      RunSkein({"watch", "--once", "--catalog", "catalog", "--manifests", "migrations", "--json"}, Org());
+  auto second = RunSkein(pass, Org());
   ASSERT_EQ(second.exit_code, 0) << second.err;
   json again = json::parse(second.out, nullptr, false);
   EXPECT_EQ(again["planned"], json::array());
   EXPECT_EQ(again["catalog"]["added"], 0);
+  EXPECT_EQ(again["notices"], json::array()) << "said once";
+}
+
+TEST_F(WatchCli, BadBackgroundFlagsAreNamed) {
+  auto webhook = RunSkein({"watch", "--once", "--alert-webhook-env", "SKEIN_NO_SUCH_VARIABLE"}, Org());
+  EXPECT_EQ(webhook.exit_code, 2) << webhook.err;
+  EXPECT_TRUE(Contains(webhook.err, "SKEIN_NO_SUCH_VARIABLE")) << webhook.err;
+  auto outside =
+      RunSkein({"watch", "--once", "--manifests-repo", "repos/x.git", "--manifests", "../etc"}, Org());
+  EXPECT_EQ(outside.exit_code, 2) << outside.err;
+  EXPECT_TRUE(Contains(outside.err, "inside the repository")) << outside.err;
+  auto code = RunSkein({"watch", "--once", "--code", "no-such-folder"}, Org());
+  EXPECT_EQ(code.exit_code, 2) << code.err;
+  EXPECT_TRUE(Contains(code.err, "--code no-such-folder")) << code.err;
 }
 
 TEST_F(WatchCli, NamesABrokenManifestAndStillStartsTheOthers) {
