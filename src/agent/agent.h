@@ -72,8 +72,11 @@ struct AgentOutcome {
 // What identifies an agent, so a change it made can be made again: recorded with every attempt
 // (fleet/consumer_job.h, Provenance).
 struct AgentVersion {
-  std::string kind;     // "builtin", "command" or "chain"
-  std::string version;  // builtin and chain: skein's own (the rewriters); command: "" (unknown)
+  std::string kind;  // "builtin", "command" or "chain"
+  // builtin: skein's own (the rewriters); command: the first line of consumers.agent.version_command's
+  // output ("" without one, or when it fails: `problem` says why); chain: skein's own, then
+  // " + " and the command's when it has one.
+  std::string version;
   // command and chain: the command's first word resolved as /bin/sh would run it (on PATH when it
   // has no slash) and the sha256 of that file, so the exact binary is known. "" when it cannot be
   // resolved or read; `problem` then says why.

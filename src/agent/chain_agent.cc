@@ -17,7 +17,9 @@ class ChainAgent : public Agent {
   AgentVersion Version() const override {
     AgentVersion version = command_->Version();
     version.kind = Name();
-    version.version = SKEIN_VERSION;
+    // The rewriters it runs first are skein's; the command's own version follows when known.
+    version.version = version.version.empty() ? std::string(SKEIN_VERSION)
+                                              : std::string(SKEIN_VERSION) + " + " + version.version;
     return version;
   }
   Result<AgentOutcome> Run(const AgentTask& task) override;

@@ -315,6 +315,36 @@ AgentVersion CommandAgent::Version() const {
     } else {
       version_.problem = sha256.status().message();
     }
+    if (spec_.version_command.empty()) return;
+    // The agent's own word for its version, asked with the agent's environment and nothing else.
+    ProcessOptions run;
+    run.cwd = "/";
+    run.env = InheritedEnv({"PATH", "LANG", "LC_ALL"});
+    for (const std::string& e : InheritedEnv(spec_.env)) run.env.push_back(e);
+    run.replace_env = true;
+    run.timeout = std::chrono::seconds(10);
+    run.max_output = 64 << 10;
+    Result<ProcessResult> asked = RunProcess({"/bin/sh", "-c", spec_.version_command}, run);
+    std::string why;
+    if (!asked.ok()) {
+      why = asked.status().message();
+    } else if (!asked->ok()) {
+      why = asked->timed_out ? "timed out after 10 s" : "exit " + std::to_string(asked->exit_code);
+      std::string err(Trim(asked->err));
+      if (!err.empty()) why += ": " + err.substr(0, 200);
+    } else {
+      for (const std::string& line : Split(asked->out, '\n')) {
+        std::string_view trimmed = Trim(line);
+        if (trimmed.empty()) continue;
+        version_.version = std::string(trimmed.substr(0, 200));
+        break;
+      }
+      if (version_.version.empty()) why = "it printed nothing";
+    }
+    if (!why.empty()) {
+      version_.problem += (version_.problem.empty() ? "" : "; ") + std::string("version_command `") +
+                          spec_.version_command + "`: " + why;
+    }
   });
   return version_;
 }

@@ -80,8 +80,11 @@ std::vector<std::string> AttemptProblems(const Migration& m, const vcs::Workspac
 std::string ProvenanceSentence(const Provenance& p) {
   std::string out;
   if (!p.agent.executable.empty()) {
-    out += "The agent ran `" + p.agent.executable + "`" +
-           (p.agent.executable_sha256.empty() ? "" : " (sha256 `" + p.agent.executable_sha256 + "`)") + ". ";
+    out +=
+        "The agent ran `" + p.agent.executable + "`" +
+        (p.agent.executable_sha256.empty() ? "" : " (sha256 `" + p.agent.executable_sha256 + "`)") +
+        (p.agent.kind == "command" && !p.agent.version.empty() ? ", version `" + p.agent.version + "`" : "") +
+        ". ";
   }
   out += "Made by skein " + p.skein_version;
   if (!p.manifest_sha256.empty()) out += " from the manifest with sha256 `" + p.manifest_sha256 + "`";

@@ -354,7 +354,8 @@ class ManifestReader {
 
   void ReadAgent(const json& agent) {
     const std::string p = "/spec/consumers/agent";
-    if (!fields_.CheckKeys(agent, p, {"kind", "command", "timeout", "env", "judge", "sandbox"},
+    if (!fields_.CheckKeys(agent, p,
+                           {"kind", "command", "timeout", "env", "judge", "sandbox", "version_command"},
                            "consumers.agent"))
       return;
     AgentSpec& spec = m_.consumers.agent;
@@ -369,6 +370,7 @@ class ManifestReader {
                         "'" + spec.env[i] + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
     }
     fields_.ReadString(agent, p, "judge", spec.judge);
+    fields_.ReadString(agent, p, "version_command", spec.version_command);
     static const char* kSandboxes[] = {"auto", "bwrap", "none"};
     int sandbox = fields_.ReadEnum(agent, p, "sandbox", {"auto", "bwrap", "none"});
     if (sandbox >= 0) spec.sandbox = kSandboxes[sandbox];

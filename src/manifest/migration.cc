@@ -154,6 +154,7 @@ nlohmann::json ConsumersToJson(const ConsumerPlan& consumers) {
             {"timeout", FormatDuration(agent.timeout)},
             {"env", agent.env},
             {"judge", agent.judge},
+            {"version_command", agent.version_command},
             {"sandbox", agent.sandbox}}},
           {"verifiers", consumers.verifiers},
           {"max_attempts", consumers.max_attempts},

@@ -80,6 +80,9 @@ struct AgentSpec {
   std::chrono::seconds timeout{600};
   std::vector<std::string> env;  // environment variables passed through to the agent, by name
   std::string judge;             // a command reviewing a command agent's diff ("" = none)
+  // A command printing the agent's version (first line of its output), recorded in every
+  // attempt's provenance ("" = the executable's sha256 only).
+  std::string version_command;
   // How a command agent is confined: "auto" (bubblewrap when usable, else unconfined), "bwrap"
   // (bubblewrap or the attempt fails), "none".
   std::string sandbox = "auto";

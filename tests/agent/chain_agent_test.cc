@@ -64,6 +64,8 @@ TEST(ChainAgent, ItsVersionIsSkeinsWithTheCommandsExecutableAndHash) {
   ASSERT_EQ(Sha256Sum(script).size(), 64u);
   EXPECT_EQ(version.executable_sha256, Sha256Sum(script));
   EXPECT_TRUE(version.problem.empty()) << version.problem;
+  spec.version_command = "echo fix-it 0.9";
+  EXPECT_EQ(MakeAgent(spec)->Version().version, std::string(SKEIN_VERSION) + " + fix-it 0.9");
 }
 
 TEST(MakeAgent, PicksTheAgentTheManifestNames) {

@@ -212,6 +212,36 @@ TEST(CommandAgent, ItsVersionIsTheExecutableOnPathAndTheSha256OfThatFile) {
   EXPECT_EQ(MakeCommandAgent(spec)->Version().executable_sha256, second);
 }
 
+TEST(CommandAgent, ItsVersionCommandNamesTheVersionWithTheAgentsEnvironmentOnly) {
+  testing::TempDir dir;
+  WriteScript(dir, "bin/skein-test-agent",
+              "#!/bin/sh\nprintf '\\n  skein-test-agent 1.4.2 (build %s)  \\nsecond line\\n' "
+              "\"${AGENT_BUILD:-?}\"\n");
+  PathPrefixForTest path(dir.path() / "bin");
+  setenv("AGENT_BUILD", "abc", 1);
+  setenv("SKEIN_TEST_SECRET", "leaked", 1);
+  AgentSpec spec;
+  spec.kind = AgentKind::kCommand;
+  spec.command = "skein-test-agent --fix";
+  spec.version_command = "skein-test-agent --version";
+  AgentVersion listed_nothing = MakeCommandAgent(spec)->Version();
+  EXPECT_EQ(listed_nothing.version, "skein-test-agent 1.4.2 (build ?)") << "the first line, trimmed";
+  EXPECT_TRUE(listed_nothing.problem.empty()) << listed_nothing.problem;
+  spec.env = {"AGENT_BUILD"};
+  EXPECT_EQ(MakeCommandAgent(spec)->Version().version, "skein-test-agent 1.4.2 (build abc)")
+      << "variables the manifest lists reach it; others do not";
+  spec.version_command = "echo \"scrubbed: ${SKEIN_TEST_SECRET:-yes}\"";
+  EXPECT_EQ(MakeCommandAgent(spec)->Version().version, "scrubbed: yes");
+
+  spec.version_command = "echo broken >&2; exit 3";
+  AgentVersion failed = MakeCommandAgent(spec)->Version();
+  EXPECT_EQ(failed.version, "");
+  EXPECT_TRUE(Contains(failed.problem, "exit 3: broken")) << failed.problem;
+  EXPECT_FALSE(failed.executable_sha256.empty()) << "the executable is still identified";
+  unsetenv("AGENT_BUILD");
+  unsetenv("SKEIN_TEST_SECRET");
+}
+
 TEST(CommandAgent, ItsVersionSaysWhyTheExecutableIsUnknown) {
   struct Case {
     std::string command;
