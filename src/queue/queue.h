@@ -296,7 +296,9 @@ struct ChangeRequestRecord {
   std::string forge;  // git, github, gitlab
   std::string url;
   std::string branch;
-  std::string state;             // open, merged, declined (closed by a person without merging)
+  // open, merged, declined (closed by a person without merging), closed (a plain git remote's
+  // branch deleted: merged or abandoned, it cannot say which)
+  std::string state;
   std::string checks;            // pending, success, failure, "" unknown
   std::string closed_by;         // who declined or merged it, when the forge says
   int64_t closed_ms = 0;         // when it was declined or merged
@@ -454,6 +456,8 @@ class Queue {
   // Records one sync of a request and, in the same transaction, what follows from it the first
   // time it is seen (each once, so a restarted watcher repeats nothing):
   //   merged                 event "merged"
+  //   closed on a git remote event "closed" (its branch deleted: merged or abandoned; the job
+  //                          is left as it is)
   //   closed (not merged)    declined: the job done -> failed with "declined: closed by WHO at
   //                          WHEN", event "declined"; the request is never reopened (the consumer
   //                          job asks the forge first) and its record stays declined

@@ -102,8 +102,19 @@ Result<std::string> Queue::RecordChangeRequest(const ChangeRequestSeen& seen, in
                 c.state != CampaignState::kCancelled;
     std::string label = "job " + std::to_string(seen.job) + " (" + seen.consumer + "): ";
 
-    if (r.state == "declined") {
+    if (r.state == "declined" || r.state == "closed") {
       // Declined stays declined: a person's "no" is not undone by a later reading.
+    } else if (seen.state == "closed" && seen.forge == "git") {
+      // A plain git remote has no requests: its branch was deleted, merged or abandoned — the
+      // remote alone cannot say which, nor who. Recorded, and the job left as it is.
+      r.state = "closed";
+      r.closed_ms = now;
+      recorded = "closed";
+      RETURN_IF_ERROR(Record(*session_, nullptr, seen.campaign, "closed",
+                             label + "branch " + seen.branch +
+                                 " was deleted from the remote (merged or abandoned: a plain git remote "
+                                 "cannot say which)",
+                             now));
     } else if (seen.state == "merged") {
       if (r.state != "merged") {
         r.state = "merged";

@@ -398,7 +398,7 @@ Status Watcher::ReconcileRequests(const CatalogGraph& graph, TickReport& report)
       if (was != known.end()) {
         const queue::ChangeRequestRecord& r = was->second;
         // Settled: a person said no, or it merged and its checks have said how they ended.
-        if (r.state == "declined") continue;
+        if (r.state == "declined" || r.state == "closed") continue;
         if (r.state == "merged" && (r.checks == "success" || r.checks_failed_ms != 0)) continue;
       }
       std::string where = "request " + url;

@@ -515,6 +515,49 @@ TEST_P(QueueTest, ConcurrentWorkersNeverShareAJob) {
   EXPECT_EQ(attempts->size(), static_cast<size_t>(kJobs));
 }
 
+TEST_P(QueueTest, AChangeRequestsOutcomeIsRecordedOnceAndAGitBranchDeletedDeclinesNothing) {
+  Create(Spec(), {Consumer("a", 0), Consumer("b", 0)});
+  std::vector<Lease> leases = Claim(2, 2000);
+  ASSERT_EQ(leases.size(), 2u);
+  for (const Lease& l : leases)
+    ASSERT_TRUE(q_->Complete(l.job.id, l.token, true, "opened", "{}", "{}", 3000).ok());
+  auto seen = [&](const Lease& l, std::string forge, std::string state) {
+    ChangeRequestSeen s;
+    s.campaign = "c1";
+    s.consumer = l.job.target;
+    s.job = l.job.id;
+    s.forge = std::move(forge);
+    s.url = "https://forge/" + l.job.target;
+    s.branch = "skein/m";
+    s.state = std::move(state);
+    s.closed_by = "alice";
+    s.closed_ms = 2500;
+    return s;
+  };
+  // A person closed a's pull request: declined, the job failed, once.
+  EXPECT_EQ(*q_->RecordChangeRequest(seen(leases[0], "github", "closed"), 4000), "declined");
+  EXPECT_EQ(StateOf(leases[0].job.id), JobState::kFailed);
+  EXPECT_EQ(*q_->RecordChangeRequest(seen(leases[0], "github", "closed"), 5000), "");
+  EXPECT_EQ(*q_->RecordChangeRequest(seen(leases[0], "github", "open"), 6000), "")
+      << "declined stays declined";
+  // b's branch was deleted from a plain git remote: merged or abandoned, nobody declined it.
+  EXPECT_EQ(*q_->RecordChangeRequest(seen(leases[1], "git", "closed"), 4000), "closed");
+  EXPECT_EQ(StateOf(leases[1].job.id), JobState::kDone);
+  EXPECT_EQ(*q_->RecordChangeRequest(seen(leases[1], "git", "closed"), 5000), "");
+  auto records = q_->ListChangeRequests("c1");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ((*records)[0].state, "declined");
+  EXPECT_EQ((*records)[0].closed_by, "alice");
+  EXPECT_EQ((*records)[0].closed_ms, 2500);
+  EXPECT_EQ((*records)[1].state, "closed");
+  auto events = q_->ListEvents("c1");
+  ASSERT_TRUE(events.ok());
+  int declined = 0;
+  for (const Event& e : *events) declined += e.kind == "declined" ? 1 : 0;
+  EXPECT_EQ(declined, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, QueueTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
