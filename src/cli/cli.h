@@ -81,6 +81,7 @@ struct WatchFlags {
   std::string catalog_every = "5m";
   std::string discovery_every = "15m";
   std::string requests_every = "5m";
+  int requests_per_pass = 60;
   std::string schemas_every = "15m";
   std::string decommission_every = "1h";
   std::vector<std::string> code;

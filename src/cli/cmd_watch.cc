@@ -22,6 +22,8 @@ using std::chrono::milliseconds;
 struct WatchCliOptions {
   WatchFlags source;
   int workers = 4;
+  std::string lease_ttl = "30s";
+  std::string sweep = "5s";
   bool once = false;
   bool json = false;
 };
@@ -112,6 +114,8 @@ void RunWatch(const WatchCliOptions& options, const GlobalOptions& global) {
     WorkerOptions wo;
     wo.store_url = url;
     wo.slots = options.workers;
+    wo.ttl = DurationOrFail(options.lease_ttl, "--lease-ttl");
+    wo.sweep_interval = DurationOrFail(options.sweep, "--sweep");
     wo.stop_flag = &g_stop;
     wo.handlers = [&] { return std::make_unique<JobRunner>(runner, forges, clock); };
     worker = std::make_unique<Worker>(wo, clock);
@@ -174,6 +178,8 @@ watch::WatchOptions WatchOptionsOrFail(const WatchFlags& flags) {
   w.catalog_every = DurationOrFail(flags.catalog_every, "--catalog-every");
   w.discovery_every = DurationOrFail(flags.discovery_every, "--discovery-every");
   w.requests_every = DurationOrFail(flags.requests_every, "--requests-every");
+  if (flags.requests_per_pass < 1) Fail(Status::InvalidInput("--requests-per-pass must be at least 1"));
+  w.requests_per_pass = flags.requests_per_pass;
   w.schemas_every = DurationOrFail(flags.schemas_every, "--schemas-every");
   w.decommission_every = DurationOrFail(flags.decommission_every, "--decommission-every");
   for (const std::string& p : flags.code) {
@@ -212,6 +218,9 @@ void AddWatchFlags(CLI::App* cmd, WatchFlags& flags) {
   cmd->add_option("--requests-every", flags.requests_every,
                   "How often to read campaigns' change requests from their forges (merged, declined, "
                   "conflicting, checks)")
+      ->capture_default_str();
+  cmd->add_option("--requests-per-pass", flags.requests_per_pass,
+                  "Change requests read from their forges per pass at most, least recently read first")
       ->capture_default_str();
   cmd->add_option("--schemas-every", flags.schemas_every,
                   "How often to read each dataset's schema from its location (drift)")
@@ -257,6 +266,12 @@ void AddWatchCommand(CLI::App& app, GlobalOptions& global) {
       "the jobs");
   AddWatchFlags(cmd, options->source);
   cmd->add_option("--workers", options->workers, "Worker threads running jobs here (0: workers elsewhere)")
+      ->capture_default_str();
+  cmd->add_option("--lease-ttl", options->lease_ttl,
+                  "How long a worker thread's claim on a job lasts without renewal (a killed watcher's jobs "
+                  "are taken up again after it)")
+      ->capture_default_str();
+  cmd->add_option("--sweep", options->sweep, "How often expired leases are returned to the queue")
       ->capture_default_str();
   cmd->add_flag("--once", options->once, "One pass, then exit (1 when it found problems); runs no jobs");
   cmd->add_flag("--json", options->json, "One JSON line per pass on stdout");

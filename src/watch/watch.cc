@@ -371,14 +371,21 @@ Status Watcher::ReportUndeclaredReaders(const CatalogGraph& graph, const queue::
 
 Status Watcher::ReconcileRequests(const CatalogGraph& graph, TickReport& report) {
   if (!Due(requests_at_, options_.requests_every)) return Status::Ok();
+  // Every request not settled yet, least recently read first; a pass reads at most
+  // requests_per_pass of them, so a fleet's requests are read in turn within the forges' limits.
+  struct Candidate {
+    const queue::Campaign* campaign;
+    std::shared_ptr<const Migration> migration;
+    queue::Job job;
+    std::string url, branch;
+    int64_t synced_ms = 0;
+  };
+  std::vector<Candidate> candidates;
   ASSIGN_OR_RETURN(std::vector<queue::Campaign> campaigns, queue_.ListCampaigns());
   for (const queue::Campaign& c : campaigns) {
     if (c.state == queue::CampaignState::kRollingBack || c.state == queue::CampaignState::kRolledBack ||
         c.state == queue::CampaignState::kCancelled)
       continue;
-    ASSIGN_OR_RETURN(std::vector<queue::ChangeRequestRecord> records, queue_.ListChangeRequests(c.id));
-    std::map<std::string, queue::ChangeRequestRecord> known;
-    for (queue::ChangeRequestRecord& r : records) known[r.consumer] = std::move(r);
     ASSIGN_OR_RETURN(std::vector<queue::Job> jobs,
                      queue_.ListJobs(c.id, queue::JobFilter{queue::JobState::kDone, "consumer", -1, 0}));
     if (jobs.empty()) continue;
@@ -388,56 +395,75 @@ Status Watcher::ReconcileRequests(const CatalogGraph& graph, TickReport& report)
               "campaign " + c.id + ": its manifest no longer reads: " + m.status().message(), report);
       continue;
     }
-    for (const queue::Job& job : jobs) {
+    auto migration = std::make_shared<const Migration>(std::move(m).value());
+    ASSIGN_OR_RETURN(std::vector<queue::ChangeRequestRecord> records, queue_.ListChangeRequests(c.id));
+    std::map<std::string, queue::ChangeRequestRecord> known;
+    for (queue::ChangeRequestRecord& r : records) known[r.consumer] = std::move(r);
+    for (queue::Job& job : jobs) {
       json result = json::parse(job.result, nullptr, false);
       if (!result.is_object()) continue;
       std::string url = result.value("request", "");
       std::string branch = result.value("branch", "");
       if (url.empty() || branch.empty()) continue;  // a dry run, or nothing to change
+      int64_t synced = 0;
       auto was = known.find(job.target);
       if (was != known.end()) {
         const queue::ChangeRequestRecord& r = was->second;
-        // Settled: a person said no, or it merged and its checks have said how they ended.
+        // Settled: a person said no, the branch is gone, or it merged and its checks ended.
         if (r.state == "declined" || r.state == "closed") continue;
         if (r.state == "merged" && (r.checks == "success" || r.checks_failed_ms != 0)) continue;
+        synced = r.synced_ms;
       }
-      std::string where = "request " + url;
-      Result<EntityRef> ref = EntityRef::Parse(job.target, "component");
-      const Entity* consumer = ref.ok() ? graph.FindEntity(*ref) : nullptr;
-      if (consumer == nullptr) continue;  // gone from the catalog: nothing to read it with
-      Result<fs::path> repo = ConsumerRepo(*consumer, c.workdir);
-      if (!repo.ok()) {
-        Problem(where, "campaign " + c.id + ": " + repo.status().message(), report);
-        continue;
-      }
-      std::string remote = RemoteOf(*consumer, *repo);
-      std::unique_ptr<vcs::Forge> owned;
-      Result<vcs::Forge*> forge = forges_->For(*m, *consumer, *repo, remote, owned);
-      if (!forge.ok()) {
-        Problem(where, "campaign " + c.id + ": " + forge.status().message(), report);
-        continue;
-      }
-      Result<vcs::ChangeRequest> seen = (*forge)->Sync(ProjectOf(*consumer, (*forge)->kind()), branch);
-      if (!seen.ok()) {
-        if (seen.status().code() == StatusCode::kUnavailable) return seen.status();  // retried next tick
-        Problem(where, "campaign " + c.id + ": " + seen.status().message(), report);
-        continue;
-      }
-      queue::ChangeRequestSeen s;
-      s.campaign = c.id;
-      s.consumer = job.target;
-      s.job = job.id;
-      s.forge = seen->forge;
-      s.url = url;
-      s.branch = branch;
-      s.state = seen->state;
-      s.checks = seen->checks;
-      s.closed_by = seen->state == "merged" ? seen->merged_by : seen->closed_by;
-      s.closed_ms = seen->state == "merged" ? seen->merged_at_ms : seen->closed_at_ms;
-      s.conflicting = seen->conflicting;
-      ASSIGN_OR_RETURN(std::string recorded, queue_.RecordChangeRequest(s, NowMs()));
-      if (!recorded.empty()) report.requests.push_back(RequestOutcome{c.id, job.target, recorded, url});
+      candidates.push_back(Candidate{&c, migration, std::move(job), url, branch, synced});
     }
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.synced_ms < b.synced_ms; });
+  if (candidates.size() > static_cast<size_t>(std::max(0, options_.requests_per_pass)))
+    candidates.resize(static_cast<size_t>(std::max(0, options_.requests_per_pass)));
+  for (const Candidate& k : candidates) {
+    const queue::Campaign& c = *k.campaign;
+    std::string where = "request " + k.url;
+    Result<EntityRef> ref = EntityRef::Parse(k.job.target, "component");
+    const Entity* consumer = ref.ok() ? graph.FindEntity(*ref) : nullptr;
+    if (consumer == nullptr) continue;  // gone from the catalog: nothing to read it with
+    Result<fs::path> repo = ConsumerRepo(*consumer, c.workdir);
+    if (!repo.ok()) {
+      Problem(where, "campaign " + c.id + ": " + repo.status().message(), report);
+      continue;
+    }
+    std::string remote = RemoteOf(*consumer, *repo);
+    std::unique_ptr<vcs::Forge> owned;
+    Result<vcs::Forge*> forge = forges_->For(*k.migration, *consumer, *repo, remote, owned);
+    if (!forge.ok()) {
+      Problem(where, "campaign " + c.id + ": " + forge.status().message(), report);
+      continue;
+    }
+    Result<vcs::ChangeRequest> seen = (*forge)->Sync(ProjectOf(*consumer, (*forge)->kind()), k.branch);
+    if (!seen.ok()) {
+      if (seen.status().code() == StatusCode::kUnavailable) {
+        // The forge is away or out of requests: the rest wait for the next pass.
+        Problem("requests", "change requests: " + seen.status().message() + "; the next pass reads them",
+                report);
+        break;
+      }
+      Problem(where, "campaign " + c.id + ": " + seen.status().message(), report);
+      continue;
+    }
+    queue::ChangeRequestSeen s;
+    s.campaign = c.id;
+    s.consumer = k.job.target;
+    s.job = k.job.id;
+    s.forge = seen->forge;
+    s.url = k.url;
+    s.branch = k.branch;
+    s.state = seen->state;
+    s.checks = seen->checks;
+    s.closed_by = seen->state == "merged" ? seen->merged_by : seen->closed_by;
+    s.closed_ms = seen->state == "merged" ? seen->merged_at_ms : seen->closed_at_ms;
+    s.conflicting = seen->conflicting;
+    ASSIGN_OR_RETURN(std::string recorded, queue_.RecordChangeRequest(s, NowMs()));
+    if (!recorded.empty()) report.requests.push_back(RequestOutcome{c.id, k.job.target, recorded, k.url});
   }
   return Status::Ok();
 }

@@ -18,8 +18,9 @@
 //               without the catalog saying so: each such repository is an alerted notice
 //               ("undeclared-consumer", once per campaign and repository), since a campaign can
 //               migrate only what the catalog names (its repository, owner and forge).
-//   requests    (every requests_every) each change request a campaign's done consumer job opened
-//               is read from its forge (vcs::Forge::Sync) and recorded (Queue::RecordChangeRequest):
+//   requests    (every requests_every) the change requests campaigns' done consumer jobs opened
+//               are read from their forge (vcs::Forge::Sync), at most requests_per_pass a pass,
+//               least recently read first, and recorded (Queue::RecordChangeRequest):
 //               merged; closed by a person -> declined, with who and when, the job failed and the
 //               request never reopened; conflicting with its base -> the job made again on the new
 //               base and verified again; checks failing after the merge -> reported. Campaigns
@@ -90,6 +91,9 @@ struct WatchOptions {
   std::chrono::milliseconds catalog_every = std::chrono::minutes(5);
   std::chrono::milliseconds discovery_every = std::chrono::minutes(15);
   std::chrono::milliseconds requests_every = std::chrono::minutes(5);
+  // Change requests read per pass at most, least recently read first: GitHub allows 5,000 API
+  // calls an hour and a read takes 3 or 4, so 60 every 5 minutes stays well inside it.
+  int requests_per_pass = 60;
   std::chrono::milliseconds schemas_every = std::chrono::minutes(15);
   std::chrono::milliseconds decommission_every = std::chrono::hours(1);
   // More folders of repositories for code search at decommission (discover's rules: a folder

@@ -77,6 +77,9 @@ TEST_F(WatchCli, BadBackgroundFlagsAreNamed) {
       RunSkein({"watch", "--once", "--manifests-repo", "repos/x.git", "--manifests", "../etc"}, Org());
   EXPECT_EQ(outside.exit_code, 2) << outside.err;
   EXPECT_TRUE(Contains(outside.err, "inside the repository")) << outside.err;
+  auto budget = RunSkein({"watch", "--once", "--requests-per-pass", "0"}, Org());
+  EXPECT_EQ(budget.exit_code, 2) << budget.err;
+  EXPECT_TRUE(Contains(budget.err, "--requests-per-pass")) << budget.err;
   auto code = RunSkein({"watch", "--once", "--code", "no-such-folder"}, Org());
   EXPECT_EQ(code.exit_code, 2) << code.err;
   EXPECT_TRUE(Contains(code.err, "--code no-such-folder")) << code.err;

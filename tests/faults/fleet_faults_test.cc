@@ -178,6 +178,36 @@ TEST_F(FleetFaults, RunningAKilledRunAgainCompletesTheCampaign) {
   ExpectEachSlowConsumerMigratedOnce(/*github=*/false);
 }
 
+TEST_F(FleetFaults, AKilledWatchRestartedPlansOnceAndMigratesEachConsumerOnce) {
+  Prepare("", /*github=*/false);
+  fs::path manifest = Org() / "migrations/user-profile-v2.yaml";
+  std::string text = testing::ReadFile(manifest);
+  Replace(text, "  to: core.user_profile_v2\n", "  to: core.user_profile_v2\n  start: auto\n");
+  std::ofstream(manifest) << text;
+  std::vector<std::string> watch = {
+      "watch",       "--catalog", "catalog", "--manifests", "migrations", "--tick", "500ms",
+      "--lease-ttl", "2s",        "--sweep", "500ms",       "--workers",  "2"};
+  auto first = Start(watch);
+  ASSERT_FALSE(WaitForASlowJobRunning().empty()) << first->err();
+  first->Signal(SIGKILL);
+  ASSERT_EQ(first->Wait(10), 128 + SIGKILL);
+  EXPECT_TRUE(testing::Contains(first->err(), "campaign user-profile-v2 started")) << first->err();
+
+  auto again = Start(watch);
+  std::string state;
+  for (int i = 0; i < 1200 && state != "failed" && state != "completed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    json status = Status();
+    state = status.is_object() ? status.value("state", "") : "";
+  }
+  again->Signal(SIGTERM);
+  EXPECT_EQ(again->Wait(30), 0) << again->err();
+  EXPECT_EQ(state, "failed") << "the example's other consumers fail, as it intends\n" << again->err();
+  ExpectEachSlowConsumerMigratedOnce(/*github=*/false);
+  EXPECT_FALSE(testing::Contains(again->err(), " planned")) << again->err();
+  EXPECT_FALSE(testing::Contains(again->err(), " started\n")) << again->err();
+}
+
 TEST_F(FleetFaults, WorkersReconnectAfterPostgresRestartsAndTheCampaignCompletes) {
   // A server of this test's own: the shared one serves other tests at the same time.
   fs::path pg = work_.path() / "pg";

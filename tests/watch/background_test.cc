@@ -151,6 +151,18 @@ metadata:
     github.com/project-slug: acme/alpha
 spec: {type: data-pipeline, owner: group:analytics, lifecycle: production,
        dependsOn: ["resource:default/orders-v1"]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: beta
+  annotations:
+    skein.dev/repo: repos/beta
+    skein.dev/remote: )" +
+         remote + R"(
+    github.com/project-slug: acme/beta
+spec: {type: data-pipeline, owner: group:analytics, lifecycle: production,
+       dependsOn: ["resource:default/orders-v1"]}
 )";
 }
 
@@ -162,6 +174,7 @@ class RequestsTest : public BackgroundTest {
     BackgroundTest::SetUp();
     setenv(kTokenEnv, kToken, 1);
     dir_.Write("repos/alpha/README.md", "alpha\n");
+    dir_.Write("repos/beta/README.md", "beta\n");
     dir_.Write("catalog/all.yaml", RequestCatalog((dir_.path() / "remotes/alpha.git").string()));
     dir_.Write("migrations/orders-v2.yaml", R"(apiVersion: skein.dev/v1
 kind: Migration
@@ -331,6 +344,44 @@ TEST_P(RequestsTest, AMergeAndChecksFailingAfterItAreReportedOnce) {
   EXPECT_TRUE(MustTick(w).requests.empty());
   EXPECT_EQ(CountEvents("orders-v2", "merged"), 1);
   EXPECT_EQ(CountEvents("orders-v2", "checks-failing"), 1);
+}
+
+TEST_P(RequestsTest, APassReadsAtMostItsBudgetLeastRecentlyReadFirst) {
+  std::string manifest = testing::ReadFile(dir_.path() / "migrations/orders-v2.yaml");
+  manifest.replace(manifest.find("canary: 1"), 9, "canary: 2");  // alpha and beta in the first wave
+  dir_.Write("migrations/orders-v2.yaml", manifest);
+  options_.requests_per_pass = 1;
+  Watcher w(options_, *store_, *q_, clock_);
+  ASSERT_EQ(MustTick(w).started, std::vector<std::string>{"orders-v2"});
+  vcs::ForgeConfig config;
+  config.kind = vcs::ForgeKind::kGitHub;
+  config.api_url = github_.api_url();
+  config.token_env = kTokenEnv;
+  auto forge = vcs::MakeForge(config, clock_);
+  ASSERT_TRUE(forge.ok()) << forge.status().message();
+  auto leases = q_->Claim("w1", "", 2, std::chrono::minutes(1), Ms(clock_));
+  ASSERT_TRUE(leases.ok() && leases->size() == 2u);
+  for (const queue::Lease& l : *leases) {
+    vcs::ChangeRequestSpec spec;
+    spec.project = l.job.target == "component:default/alpha" ? "acme/alpha" : "acme/beta";
+    spec.branch = branch_;
+    spec.base_branch = "main";
+    spec.title = "Move";
+    auto opened = (*forge)->OpenOrUpdate(spec);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    github_.CloseByPerson(spec.project, std::stoi(opened->id), "erin", "2026-01-02T00:00:00Z");
+    json result = {{"branch", branch_}, {"request", opened->url}};
+    ASSERT_TRUE(q_->Complete(l.job.id, l.token, true, "opened", result.dump(), "{}", Ms(clock_)).ok());
+  }
+  // One a pass: each declined in turn, neither read twice before the other was read once.
+  std::vector<std::string> order;
+  for (int pass = 0; pass < 3; ++pass) {
+    clock_.Advance(minutes(5));
+    for (const RequestOutcome& r : MustTick(w).requests) order.push_back(r.consumer);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"component:default/alpha", "component:default/beta"}));
+  EXPECT_EQ(github_.CountRecorded("GET", "/repos/acme/alpha/pulls?state=all"), 1);
+  EXPECT_EQ(github_.CountRecorded("GET", "/repos/acme/beta/pulls?state=all"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RequestsTest, ::testing::Values("sqlite", "postgresql"),
