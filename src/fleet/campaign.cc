@@ -300,6 +300,8 @@ Result<JobOutcome> JobRunner::RunConsumer(const CampaignContext& c, const queue:
   if (options_.log) options.progress = [&](const std::string& line) { Log(line); };
   options.fence = fence;
   options.manifest_sha256 = c.campaign.manifest_hash;  // the provenance names the manifest run
+  // Sent back by the watcher because its request conflicted with the base (queue.h).
+  options.rebase_on_remote = job.outcome.starts_with("rebasing:");
   std::unique_ptr<vcs::Forge> owned;
   ASSIGN_OR_RETURN(vcs::Forge * forge, forges_.For(c.migration, *consumer, repo, options.remote, owned));
   ASSIGN_OR_RETURN(ConsumerJobReport report,

@@ -255,7 +255,17 @@ Result<ConsumerJobReport> MigrateConsumer(const Migration& m, const Schema& v1_s
 
   Result<vcs::Workspace> created = vcs::CreateWorkspace(repo, options.workspaces, JobId(consumer));
   if (!created.ok()) return created.status().WithContext("consumer " + report.consumer);
-  const vcs::Workspace w = *created;
+  vcs::Workspace w = *created;
+  if (options.rebase_on_remote && !options.remote.empty()) {
+    Result<bool> moved = vcs::RebaseOnRemote(w, options.remote);
+    if (!moved.ok()) {
+      (void)vcs::RemoveWorkspace(w);
+      return moved.status().WithContext("consumer " + report.consumer + ": rebasing on " + options.remote);
+    }
+    if (*moved)
+      Say(options, "rebasing: based on " + options.remote + "'s " + w.base_branch + " at " +
+                       w.base_commit.substr(0, 12));
+  }
   report.base_commit = w.base_commit;
   report.provenance.skein_version = SKEIN_VERSION;
   report.provenance.manifest_sha256 = options.manifest_sha256;

@@ -64,6 +64,9 @@ struct ConsumerJobOptions {
   // The sha256 of the manifest's text as the campaign was started with it
   // (queue::Campaign::manifest_hash), for the provenance; "" when the job runs outside a campaign.
   std::string manifest_sha256;
+  // Base the change on the remote's base branch (its tip, fetched), not the source repository's
+  // HEAD: the job is made again because its request conflicted (queue: "rebasing").
+  bool rebase_on_remote = false;
 };
 
 // What produced a change: enough to make it again.

@@ -462,8 +462,9 @@ class Queue {
   //                          WHEN", event "declined"; the request is never reopened (the consumer
   //                          job asks the forge first) and its record stays declined
   //   open, conflicting      the job, if done and not sent back since it last ended, -> pending
-  //                          (attempts reset) to be made again on the new base and re-verified,
-  //                          event "rebasing"
+  //                          (attempts reset, outcome "rebasing: ...", which has the consumer job
+  //                          base it on the remote's base branch) to be made again on the new
+  //                          base and re-verified, event "rebasing"
   //   merged, checks failing event "checks-failing"
   // Returns the event kind recorded, "" when nothing new happened. A request of a job that is not
   // done (or of a campaign rolled back) is only recorded.

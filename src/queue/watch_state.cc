@@ -153,8 +153,8 @@ Result<std::string> Queue::RecordChangeRequest(const ChangeRequestSeen& seen, in
       recorded = "rebasing";
       RETURN_IF_ERROR(
           Q("UPDATE jobs SET state = 'pending', attempts = 0, run_after_ms = $2, updated_ms = $2, "
-            "finished_ms = 0 WHERE id = $1",
-            {seen.job, now})
+            "finished_ms = 0, outcome = $3 WHERE id = $1",
+            {seen.job, now, "rebasing: " + seen.url + " conflicts with its base branch"})
               .status());
       if (c.state == CampaignState::kCompleted || c.state == CampaignState::kFailed) {
         RETURN_IF_ERROR(SetState(seen.campaign, MigratingStateFor(std::max(0, c.open_stage)), "", now));

@@ -73,6 +73,18 @@ Result<Workspace> CreateWorkspace(const fs::path& source, const fs::path& root, 
   return w;
 }
 
+Result<bool> RebaseOnRemote(Workspace& w, const std::string& remote) {
+  std::string branch = w.base_branch.empty() ? "main" : w.base_branch;
+  ASSIGN_OR_RETURN(std::string fetched,
+                   Git(w.repo, {"fetch", "--quiet", "--no-tags", "--", remote, "refs/heads/" + branch}));
+  (void)fetched;
+  ASSIGN_OR_RETURN(std::string tip, ResolveCommit(w.repo, "FETCH_HEAD"));
+  if (tip == w.base_commit) return false;
+  RETURN_IF_ERROR(libgit::CheckoutDetached(w.repo, tip));
+  w.base_commit = tip;
+  return true;
+}
+
 Status RemoveWorkspace(const Workspace& workspace) {
   std::error_code ec;
   fs::remove_all(workspace.job, ec);

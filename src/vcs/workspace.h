@@ -47,6 +47,12 @@ Result<Workspace> CreateWorkspace(const std::filesystem::path& source, const std
                                   std::string_view job_id, std::string_view base_ref = "HEAD");
 
 // Deletes the job folder and everything in it.
+// Moves the checkout (nothing changed in it yet) to the tip of the base branch as `remote` has it,
+// when that differs from the base commit: a change made again after its request conflicted
+// lands on the base it must merge into, even when the source repository has not caught up.
+// Returns whether it moved. IoError when the remote or its branch cannot be read.
+Result<bool> RebaseOnRemote(Workspace& workspace, const std::string& remote);
+
 Status RemoveWorkspace(const Workspace& workspace);
 
 // Bytes used by the files below `path` (not following symbolic links).

@@ -89,6 +89,8 @@ class ConsumerJobOnGitHub : public ::testing::Test {
     options.evidence_root = dir_.path() / "evidence";
     options.v1_location = location_;
     options.manifest_sha256 = manifest_sha256_;
+    options.remote = remote_;
+    options.rebase_on_remote = rebase_on_remote_;
     return MigrateConsumer(migration_, v1_schema_, consumer_, repo_, forge->get(), options);
   }
 
@@ -102,6 +104,8 @@ class ConsumerJobOnGitHub : public ::testing::Test {
   fs::path repo_;
   fs::path previous_cwd_;
   std::string manifest_sha256_;
+  std::string remote_;  // "" = the repository itself
+  bool rebase_on_remote_ = false;
 };
 
 TEST_F(ConsumerJobOnGitHub, OpensOnePullRequestCarryingTheEvidence) {
@@ -173,6 +177,37 @@ TEST_F(ConsumerJobOnGitHub, AConsumerThatMovesOnGetsTheSameRequestRebased) {
   EXPECT_EQ(github_.requests().size(), 1u);
   EXPECT_EQ(*vcs::ResolveCommit(repo_, "refs/heads/skein/user-profile-v2^"),
             *vcs::ResolveCommit(repo_, "main"));
+}
+
+TEST_F(ConsumerJobOnGitHub, MadeAgainAfterAConflictItLandsOnTheRemotesBaseNotTheStaleSource) {
+  // The remote moved on (someone merged there); the source repository skein reads has not.
+  fs::path remote = dir_.path() / "remote.git";
+  ASSERT_TRUE(vcs::Git(dir_.path(), {"clone", "-q", "--bare", repo_.string(), remote.string()}).ok());
+  fs::path other = dir_.path() / "other";
+  ASSERT_TRUE(vcs::Git(dir_.path(), {"clone", "-q", remote.string(), other.string()}).ok());
+  std::ofstream(other / "NOTES.md") << "Merged elsewhere.\n";
+  ASSERT_TRUE(vcs::Git(other, {"add", "NOTES.md"}).ok());
+  ASSERT_TRUE(
+      vcs::Git(other, {"-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "notes"}).ok());
+  ASSERT_TRUE(vcs::Git(other, {"push", "-q", "origin", "HEAD:main"}).ok());
+  std::string remote_main = *vcs::ResolveCommit(remote, "main");
+  ASSERT_NE(remote_main, *vcs::ResolveCommit(repo_, "main"));
+  remote_ = remote.string();
+
+  Result<ConsumerJobReport> plain = Run();
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_EQ(*vcs::ResolveCommit(remote, "refs/heads/skein/user-profile-v2^"),
+            *vcs::ResolveCommit(repo_, "main"))
+      << "a first run bases the change on the source repository's HEAD";
+
+  rebase_on_remote_ = true;
+  Result<ConsumerJobReport> rebased = Run();
+  ASSERT_TRUE(rebased.ok()) << rebased.status().message();
+  EXPECT_EQ(rebased->state, JobState::kUpdated) << rebased->reason;
+  EXPECT_EQ(*vcs::ResolveCommit(remote, "refs/heads/skein/user-profile-v2^"), remote_main)
+      << "made again on the base it must merge into";
+  EXPECT_EQ(rebased->provenance.base_commit, remote_main);
+  EXPECT_EQ(github_.requests().size(), 1u) << "the same pull request, updated";
 }
 
 TEST_F(ConsumerJobOnGitHub, ARequestAPersonClosedIsNeitherReopenedNorFollowedByANewOne) {

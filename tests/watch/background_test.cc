@@ -308,6 +308,8 @@ TEST_P(RequestsTest, AConflictingRequestIsMadeAgainOnItsBaseOnce) {
   EXPECT_EQ(conflicting.requests[0].kind, "rebasing");
   EXPECT_EQ(Job().state, queue::JobState::kPending) << "the job is made again on the new base";
   EXPECT_EQ(Job().attempts, 0);
+  EXPECT_TRUE(Job().outcome.starts_with("rebasing: " + url_))
+      << "the job runner bases it on the remote's base: " << Job().outcome;
 
   // While it waits to run, nothing more happens.
   clock_.Advance(minutes(5));
