@@ -261,12 +261,24 @@ Status Publish(const Migration& migration, const Locations& locations, SqlEngine
       std::error_code ec;
       if (std::filesystem::exists(paths.second, ec)) {
         // A publish stopped (killed) between this rename and its record: the partition is ours
-        // when its staged copy is gone and the file in place has the bytes skein staged.
+        // when its staged copy is gone and the file in place has the bytes skein staged — or, when
+        // a later run staged it again (its staged copy was gone, so it made another), when the file
+        // in place holds the very rows staged again (Parquet's bytes may differ between writes).
         std::filesystem::path file =
             paths.second.filename() == "data.parquet" ? paths.second : paths.second / "data.parquet";
+        std::filesystem::path staged_file =
+            paths.first.filename() == "data.parquet" ? paths.first : paths.first / "data.parquet";
         Result<std::string> in_place = StagedFileChecksum(file);
-        bool ours = !std::filesystem::exists(paths.first, ec) && in_place.ok() &&
-                    *in_place == body.value("target_checksum", "");
+        bool ours = false;
+        if (!std::filesystem::exists(paths.first, ec)) {
+          ours = in_place.ok() && *in_place == body.value("target_checksum", "");
+        } else if (in_place.ok()) {
+          Result<std::string> placed_rows =
+              Checksum(engine, t, "SELECT * FROM read_parquet(" + QuoteLiteral(file.string()) + ")");
+          Result<std::string> staged_rows =
+              Checksum(engine, t, "SELECT * FROM read_parquet(" + QuoteLiteral(staged_file.string()) + ")");
+          ours = placed_rows.ok() && staged_rows.ok() && *placed_rows == *staged_rows;
+        }
         if (!ours) {
           return Status::Conflict("publishing " + migration.to + ": " + paths.second.string() +
                                   " exists and skein did not write it");
