@@ -23,8 +23,9 @@
 //               least recently read first, and recorded (Queue::RecordChangeRequest):
 //               merged; closed by a person -> declined, with who and when, the job failed and the
 //               request never reopened; conflicting with its base -> the job made again on the new
-//               base and verified again; checks failing after the merge -> reported. Campaigns
-//               being rolled back, rolled back or cancelled are left alone.
+//               base and verified again; checks failing after the merge -> reported; a plain git
+//               remote's deleted branch -> closed (merged or abandoned: it cannot say which).
+//               Campaigns being rolled back, rolled back or cancelled are left alone.
 //   schemas     (every schemas_every) each dataset's location is read (its schema, through DuckDB
 //               or libpq) and compared with the last reading kept in the store. A change is a
 //               drift: the catalog's direct consumers whose code uses a removed or retyped column
@@ -40,7 +41,8 @@
 //   alerts      campaigns' alert events (breaker, dead, declined, completed, ...) are POSTed to
 //               each campaign's webhook (rollout.alerts), and notices marked for alerting to
 //               `alert_webhook` — each once across every watcher, `skein run` and `skein serve`
-//               sharing the store (claimed before sending, given back when it fails).
+//               sharing the store (claimed before sending, given back when it fails): at most once,
+//               so a process killed between the claim and the POST loses that one alert.
 //
 // Contracts: every step is idempotent — a restarted watcher, or two sharing a store, plan each
 // campaign once, start it once, add each consumer once, record each request's outcome once and
