@@ -58,6 +58,7 @@ void RunServe(const ServeOptions& options, const GlobalOptions& global) {
   std::chrono::milliseconds watch_tick{0};
   if (options.watch.configured()) {
     watch_options = WatchOptionsOrFail(options.watch);
+    watch_options.send_alerts = !options.no_alerts;
     watch_tick = DurationOrFail(options.watch.tick, "--tick");
   }
   std::string url = StoreUrlFrom(global.store);
@@ -134,7 +135,9 @@ void AddServeCommands(CLI::App& app, GlobalOptions& global) {
                   "Where the first start writes the operator token (default .skein/operator-token)");
   cmd->add_option("--worker-slots", serve->worker_slots,
                   "Slots per worker, for skein_desired_workers (default 4; as skein worker --slots)");
-  cmd->add_flag("--no-alerts", serve->no_alerts, "Do not post the campaigns' alert webhooks from here");
+  cmd->add_flag(
+      "--no-alerts", serve->no_alerts,
+      "Do not post alert webhooks from here (the campaigns' and, with a watch configured, its notices)");
   AddWatchFlags(cmd, serve->watch);
   cmd->callback([serve, &global] { RunServe(*serve, global); });
 

@@ -707,6 +707,7 @@ Status Watcher::SendCampaignAlerts(TickReport& report) {
 }
 
 Status Watcher::SendNotices(TickReport& report) {
+  if (!options_.send_alerts) return Status::Ok();
   RETURN_IF_ERROR(SendCampaignAlerts(report));
   if (options_.alert_webhook.empty()) return Status::Ok();
   ASSIGN_OR_RETURN(std::vector<queue::Notice> unsent, queue_.UnsentNotices(50));

@@ -102,6 +102,7 @@ struct WatchOptions {
   // holding .git is one repository, else each subfolder is one).
   std::vector<std::filesystem::path> code_roots;
   std::string alert_webhook;  // where alerted notices go; "" = recorded only
+  bool send_alerts = true;    // false: neither campaigns' alerts nor notices are sent from here
 };
 
 struct Joined {

@@ -595,6 +595,22 @@ TEST_P(DriftTest, ADroppedColumnAlertsExactlyTheConsumersThatUseIt) {
   EXPECT_EQ(all->size(), 2u);
 }
 
+TEST_P(DriftTest, AWatcherWithAlertsOffRecordsAndLeavesTheSendingToAnother) {
+  WatchOptions quiet = options_;
+  quiet.send_alerts = false;  // skein serve --no-alerts
+  Watcher w(quiet, *store_, *q_, clock_);
+  MustTick(w);
+  WriteOrders("order_id, amount, dt");
+  clock_.Advance(minutes(15));
+  TickReport drifted = MustTick(w);
+  ASSERT_EQ(drifted.notices.size(), 1u);
+  EXPECT_EQ(drifted.alerts_sent, 0);
+  EXPECT_TRUE(hook_.bodies().empty());
+  Watcher sender(options_, *store_, *q_, clock_);
+  EXPECT_EQ(MustTick(sender).alerts_sent, 1) << "the notice waited, unsent, for a watcher that sends";
+  EXPECT_EQ(hook_.bodies().size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DriftTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
