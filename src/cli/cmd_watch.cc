@@ -78,6 +78,8 @@ void PrintReport(const watch::TickReport& report, bool as_json) {
               << (r.kind == "declined"         ? "was closed by a person: declined, not reopened"
                   : r.kind == "rebasing"       ? "conflicts with its base: made again on it"
                   : r.kind == "checks-failing" ? "has failing checks after its merge"
+                  : r.kind == "closed"         ? "is gone: its branch was deleted (merged or abandoned)"
+                  : r.kind == "merged"         ? "was merged"
                                                : r.kind)
               << "\n";
   }
