@@ -79,18 +79,12 @@ void RunRun(const DataOptions& options, const GlobalOptions& global) {
   Session s = Open(options, global);
   // Running a finished migration again is a no-op: a scheduler may retry a job that succeeded.
   std::string before = OrFail(dataset::RunState(s.migration, *s.store));
-  if (before == "retired" && options.partitions.empty()) {
+  if ((before == "published" || before == "retired") && options.partitions.empty()) {
     if (options.json) {
-      PrintJson({{"state", "retired"}});
-    } else {
+      PrintJson({{"state", before}});
+    } else if (before == "retired") {
       std::cout << "already published " << s.locations.v2.ToString()
                 << ", and v1 is retired (decommissioned): nothing to do\n";
-    }
-    return;
-  }
-  if (before == "published" && options.partitions.empty()) {
-    if (options.json) {
-      PrintJson({{"state", "published"}});
     } else {
       std::cout << "already published " << s.locations.v2.ToString() << "; 'skein data rollback "
                 << options.manifest << "' first to write it again\n";

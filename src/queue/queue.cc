@@ -1076,6 +1076,11 @@ Result<int> Queue::Approve(std::string_view campaign, const std::vector<int64_t>
   return approved;
 }
 
+Status Queue::RunAgainIfEnded(const Campaign& c, int64_t now) {
+  if (c.state != CampaignState::kFailed && c.state != CampaignState::kCompleted) return Status::Ok();
+  return SetState(c.id, MigratingStateFor(std::max(0, c.open_stage)), "", now);
+}
+
 Status Queue::Retry(std::string_view campaign, int64_t job, int64_t now) {
   return Transact([&]() -> Status {
     ASSIGN_OR_RETURN(Campaign c, LockCampaign(*session_, campaign));
@@ -1093,10 +1098,7 @@ Status Queue::Retry(std::string_view campaign, int64_t job, int64_t now) {
       return Status::Conflict("job " + std::to_string(job) + " is " + current.at(0, 0) +
                               ": only a failed or dead job can be retried");
     }
-    // A campaign that ended because of it runs again.
-    if (c.state == CampaignState::kFailed || c.state == CampaignState::kCompleted) {
-      RETURN_IF_ERROR(SetState(campaign, MigratingStateFor(std::max(0, c.open_stage)), "", now));
-    }
+    RETURN_IF_ERROR(RunAgainIfEnded(c, now));  // a campaign that ended because of it
     return Record(*session_, nullptr, campaign, "retried", "job " + std::to_string(job) + " retried", now);
   });
 }

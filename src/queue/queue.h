@@ -478,6 +478,8 @@ class Queue {
                                 const std::optional<Notice>& notice, int64_t now);
   // Records the notice unless its key is recorded already; true when new.
   Result<bool> AddNotice(const Notice& notice);
+  // The notice recorded under `key`, or nullopt.
+  Result<std::optional<Notice>> FindNotice(std::string_view key);
   // Notices, newest first: of one subject, or all ("").
   Result<std::vector<Notice>> ListNotices(std::string_view subject, int limit);
   // Alerted notices not sent yet, oldest first.
@@ -512,6 +514,8 @@ class Queue {
   Status Run(const std::function<Status()>& body, bool read_only);
   Result<Advanced> AdvanceLocked(const Campaign& campaign, int64_t now);
   Status SetState(std::string_view id, CampaignState state, std::string_view reason, int64_t now);
+  // A campaign that ended (completed, failed) migrates again: one of its jobs runs again.
+  Status RunAgainIfEnded(const Campaign& c, int64_t now);
   Result<Rows> Q(std::string_view sql, const std::vector<Param>& params = {});
 
   std::unique_ptr<SqlSession> session_;

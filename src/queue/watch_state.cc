@@ -156,9 +156,7 @@ Result<std::string> Queue::RecordChangeRequest(const ChangeRequestSeen& seen, in
             "finished_ms = 0, outcome = $3 WHERE id = $1",
             {seen.job, now, "rebasing: " + seen.url + " conflicts with its base branch"})
               .status());
-      if (c.state == CampaignState::kCompleted || c.state == CampaignState::kFailed) {
-        RETURN_IF_ERROR(SetState(seen.campaign, MigratingStateFor(std::max(0, c.open_stage)), "", now));
-      }
+      RETURN_IF_ERROR(RunAgainIfEnded(c, now));
       RETURN_IF_ERROR(Record(*session_, nullptr, seen.campaign, "rebasing",
                              label + seen.url + " conflicts with its base branch: made again on it", now));
     }
@@ -211,6 +209,18 @@ Result<bool> Queue::AddNotice(const Notice& notice) {
     return Status::Ok();
   }));
   return inserted;
+}
+
+Result<std::optional<Notice>> Queue::FindNotice(std::string_view key) {
+  std::optional<Notice> out;
+  RETURN_IF_ERROR(Read([&]() -> Status {
+    out.reset();
+    ASSIGN_OR_RETURN(Rows rows,
+                     Q("SELECT " + std::string(kNoticeColumns) + " FROM notices WHERE key = $1", {key}));
+    if (!rows.empty()) out = NoticeFromRow(rows, 0);
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Result<std::vector<Notice>> Queue::ListNotices(std::string_view subject, int limit) {

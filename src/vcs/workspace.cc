@@ -75,9 +75,8 @@ Result<Workspace> CreateWorkspace(const fs::path& source, const fs::path& root, 
 
 Result<bool> RebaseOnRemote(Workspace& w, const std::string& remote) {
   std::string branch = w.base_branch.empty() ? "main" : w.base_branch;
-  ASSIGN_OR_RETURN(std::string fetched,
-                   Git(w.repo, {"fetch", "--quiet", "--no-tags", "--", remote, "refs/heads/" + branch}));
-  (void)fetched;
+  RETURN_IF_ERROR(
+      Git(w.repo, {"fetch", "--quiet", "--no-tags", "--", remote, "refs/heads/" + branch}).status());
   ASSIGN_OR_RETURN(std::string tip, ResolveCommit(w.repo, "FETCH_HEAD"));
   if (tip == w.base_commit) return false;
   RETURN_IF_ERROR(libgit::CheckoutDetached(w.repo, tip));

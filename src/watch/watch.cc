@@ -268,6 +268,7 @@ Status Watcher::ReconcileManifests(const CatalogGraph& graph, TickReport& report
 }
 
 Status Watcher::DiscoverConsumers(const CatalogGraph& graph, TickReport& report) {
+  std::optional<CodeSearch> code;
   ASSIGN_OR_RETURN(std::vector<queue::Campaign> campaigns, queue_.ListCampaigns());
   Clock::time_point now = clock_.Now();
   for (const queue::Campaign& c : campaigns) {
@@ -297,37 +298,40 @@ Status Watcher::DiscoverConsumers(const CatalogGraph& graph, TickReport& report)
     }
     for (const std::string& consumer : *added) report.joined.push_back(Joined{c.id, consumer});
     // Code search: what reads the old dataset without the catalog saying so cannot join; its
-    // owners are told.
-    RETURN_IF_ERROR(ReportUndeclaredReaders(graph, c, *m, report));
+    // owners are told. The repositories are resolved once a pass, for every campaign due.
+    if (!code) {
+      ASSIGN_OR_RETURN(CodeSearch found, CodeRepositories(graph));
+      code = std::move(found);
+    }
+    RETURN_IF_ERROR(ReportUndeclaredReaders(graph, c, *m, *code, report));
   }
   return Status::Ok();
 }
 
-Result<std::vector<Repository>> Watcher::CodeRepositories(
-    const CatalogGraph& graph, std::map<std::string, const Entity*>& component_of) {
-  ASSIGN_OR_RETURN(std::vector<Repository> repos, ResolveRepositories(options_.code_roots));
+Result<Watcher::CodeSearch> Watcher::CodeRepositories(const CatalogGraph& graph) {
+  CodeSearch out;
+  ASSIGN_OR_RETURN(out.repos, ResolveRepositories(options_.code_roots));
   std::set<std::string> seen;
-  for (const Repository& r : repos) seen.insert(r.path);
+  for (const Repository& r : out.repos) seen.insert(r.path);
   for (const Entity& e : graph.entities()) {
     if (!EqualsIgnoreCase(e.kind, "Component") || e.Annotation("skein.dev/repo").empty()) continue;
     Result<fs::path> repo = ConsumerRepo(e, options_.workdir);
     std::error_code ec;
     fs::path canonical = repo.ok() ? fs::canonical(*repo, ec) : fs::path();
     if (!repo.ok() || ec) continue;
-    component_of.emplace(canonical.string(), &e);
+    out.component_of.emplace(canonical.string(), &e);
     if (seen.insert(canonical.string()).second)
-      repos.push_back(Repository{canonical.filename().string(), canonical.string()});
+      out.repos.push_back(Repository{canonical.filename().string(), canonical.string()});
   }
-  return repos;
+  return out;
 }
 
 Status Watcher::ReportUndeclaredReaders(const CatalogGraph& graph, const queue::Campaign& campaign,
-                                        const Migration& m, TickReport& report) {
+                                        const Migration& m, const CodeSearch& code, TickReport& report) {
   const Entity* dataset = graph.FindDataset(m.from);
   if (dataset == nullptr) return Status::Ok();
-  std::map<std::string, const Entity*> component_of;
-  ASSIGN_OR_RETURN(std::vector<Repository> repos, CodeRepositories(graph, component_of));
-  Result<std::vector<CodeReference>> references = FindCodeReferences(repos, m.from);
+  const std::map<std::string, const Entity*>& component_of = code.component_of;
+  Result<std::vector<CodeReference>> references = FindCodeReferences(code.repos, m.from);
   if (!references.ok()) {
     Problem("code search " + campaign.id,
             "campaign " + campaign.id + ": code search: " + references.status().message(), report);
@@ -565,14 +569,11 @@ Status Watcher::Decommission(const CatalogGraph& graph, TickReport& report) {
     if (!e.DatasetId().empty() && !date.empty() && date <= today) due.push_back(&e);
   }
   if (due.empty()) return Status::Ok();
-  std::map<std::string, const Entity*> component_of;
-  ASSIGN_OR_RETURN(std::vector<Repository> repos, CodeRepositories(graph, component_of));
+  ASSIGN_OR_RETURN(CodeSearch code, CodeRepositories(graph));
   ASSIGN_OR_RETURN(std::vector<queue::Campaign> campaigns, queue_.ListCampaigns());
   for (const Entity* dataset : due) {
     std::string id = dataset->DatasetId();
-    ASSIGN_OR_RETURN(std::vector<queue::Notice> earlier, queue_.ListNotices(id, 1000));
-    bool retired = std::any_of(earlier.begin(), earlier.end(),
-                               [](const queue::Notice& n) { return n.kind == "retired"; });
+    ASSIGN_OR_RETURN(std::optional<queue::Notice> retired, queue_.FindNotice("retired:" + id));
     if (retired) continue;
     std::vector<std::string> remaining;  // sorted, one line each
     std::set<std::string> owners;
@@ -583,15 +584,15 @@ Status Watcher::Decommission(const CatalogGraph& graph, TickReport& report) {
       detail_remaining.push_back(
           {{"consumer", consumer->Ref().Key()}, {"owner", consumer->Owner()}, {"source", "catalog"}});
     }
-    ASSIGN_OR_RETURN(std::vector<CodeReference> references, FindCodeReferences(repos, id));
+    ASSIGN_OR_RETURN(std::vector<CodeReference> references, FindCodeReferences(code.repos, id));
     std::map<std::string, const CodeReference*> by_repository;  // the first reference of each
     for (const CodeReference& r : references) by_repository.emplace(r.repository, &r);
     for (const auto& [repository, r] : by_repository) {
       std::string at = r->file + ":" + std::to_string(r->line) + ":" + std::to_string(r->col);
       remaining.push_back(repository + " (code: " + at + ")");
       detail_remaining.push_back({{"repository", repository}, {"at", at}, {"source", "code search"}});
-      auto component = component_of.find(repository);
-      if (component != component_of.end() && !component->second->Owner().empty())
+      auto component = code.component_of.find(repository);
+      if (component != code.component_of.end() && !component->second->Owner().empty())
         owners.insert(component->second->Owner());
     }
     std::sort(remaining.begin(), remaining.end());

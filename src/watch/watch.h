@@ -150,10 +150,13 @@ class Watcher {
   std::filesystem::path ManifestsCheckout() const;
   // Code search's repositories: the folders of `code_roots`, and every catalog component's
   // repository (`component_of`: canonical path -> the component).
-  Result<std::vector<Repository>> CodeRepositories(const CatalogGraph& graph,
-                                                   std::map<std::string, const Entity*>& component_of);
+  struct CodeSearch {
+    std::vector<Repository> repos;
+    std::map<std::string, const Entity*> component_of;
+  };
+  Result<CodeSearch> CodeRepositories(const CatalogGraph& graph);
   Status ReportUndeclaredReaders(const CatalogGraph& graph, const queue::Campaign& campaign,
-                                 const Migration& m, TickReport& report);
+                                 const Migration& m, const CodeSearch& code, TickReport& report);
   // Whether a step that runs every `every` is due; marks it run when it is.
   bool Due(std::optional<Clock::time_point>& last, std::chrono::milliseconds every);
   void Problem(const std::string& where, const std::string& message, TickReport& report);
